@@ -18,7 +18,7 @@ from geonop.io.describe import describe
 from geonop.io.formats import SUPPORTED_READ_FORMATS, SUPPORTED_WRITE_FORMATS
 from geonop.io.mesh import Boundary, Mesh
 from geonop.io.read import read
-from geonop.io.write import write
+from geonop.io.write import atomic_write, atomic_write_bytes, atomic_write_text, write
 
 __all__ = [
     "SUPPORTED_READ_FORMATS",
@@ -29,4 +29,7 @@ __all__ = [
     "describe",
     "read",
     "write",
+    "atomic_write",
+    "atomic_write_text",
+    "atomic_write_bytes",
 ]

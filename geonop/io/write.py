@@ -78,6 +78,20 @@ def atomic_write(path: Path, write_to: Callable[[Path], None], suffix: str = "")
             os.remove(tmp)
 
 
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically; returns the path."""
+    path = Path(path)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; returns the path."""
+    path = Path(path)
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    return path
+
+
 def write(obj: Any, path: str | os.PathLike[str], *, format: str | None = None,
           **kwargs: Any) -> Path:
     """Write a mesh (or anything :func:`~geonop.io.convert.as_mesh` accepts) to ``path``.
