@@ -1,0 +1,26 @@
+"""geonop's trainable operators.
+
+Every model derives from :class:`GeonopModel`, which records its constructor arguments
+so that :func:`geonop.load` rebuilds it from a checkpoint, and registers it by class
+name for configs (``model.name: FieldMLP``).
+"""
+
+from geonop.models.base import (
+    GeonopModel,
+    StepOutput,
+    build_model,
+    check_arguments,
+    model_class,
+    registered_models,
+)
+from geonop.models.field_mlp import FieldMLP
+
+__all__ = [
+    "FieldMLP",
+    "GeonopModel",
+    "StepOutput",
+    "build_model",
+    "check_arguments",
+    "model_class",
+    "registered_models",
+]
