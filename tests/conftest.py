@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 
 import pytest
+import torch
 
-import geonop.optional as optional
+from geonop import optional
 
 
 @pytest.fixture
@@ -25,3 +26,12 @@ def _suite_without_optional(monkeypatch: pytest.MonkeyPatch) -> None:
     if os.environ.get("GEONOP_TEST_NO_OPTIONAL") == "1":
         for flag in optional.FLAGS:
             monkeypatch.setattr(optional, flag, False)
+
+
+@pytest.fixture
+def one_thread():
+    """Run a test on one torch thread: tiny models are faster so, and the machine is shared."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 import numpy as np
 
 
-def register(subparsers: "argparse._SubParsersAction") -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "info",
         help="summarise a mesh, point cloud or OpenFOAM case",
@@ -22,18 +21,6 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--formats", action="store_true", help="list readable and writable formats")
     p.set_defaults(func=run)
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
 
 
 def _print_tree(summary: dict, indent: int = 0) -> None:
@@ -58,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     kwargs = {"time": args.time} if args.time is not None else {}
     mesh = read(args.path, **kwargs)
-    summary = _jsonable(describe(mesh))
+    summary = describe(mesh)
     summary = {"path": args.path, **summary}
     if args.json:
         print(json.dumps(summary))

@@ -9,6 +9,8 @@
   statistics from the training split, stored with the model.
 - :func:`random_point_subset`: random query-point subsets per training step.
 - :func:`write_potential_flow_dataset`: a small analytic dataset for examples and tests.
+- :mod:`geonop.data.particles`: Lagrangian particle trajectories (DeepMind and
+  LagrangeBench layouts, Taichi MPM generator); :class:`ParticleDataset` is re-exported.
 """
 
 from geonop.data.base import GeometryDataset, dataset_class, qualified_name, sample_seed
@@ -20,11 +22,23 @@ from geonop.data.subsample import random_indices, random_point_subset
 from geonop.data.synthetic import potential_flow, write_potential_flow_dataset
 from geonop.data.trajectory_dataset import TrajectoryDataset
 
+
+
+def __getattr__(name: str):
+    # lazy: the particle package pulls in h5py/taichi only when used
+    if name == "ParticleDataset":
+        from geonop.data.particles import ParticleDataset
+
+        return ParticleDataset
+    raise AttributeError(f"module 'geonop.data' has no attribute {name!r}")
+
+
 __all__ = [
     "FieldStats",
     "GeometryDataset",
     "GraphCollater",
     "MeshDataset",
+    "ParticleDataset",
     "Normalizer",
     "RunningStats",
     "ShardedBatchSampler",

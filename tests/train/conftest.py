@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 
 from geonop.data import write_potential_flow_dataset
 
@@ -18,12 +17,8 @@ SCRIPT = Path(__file__).with_name("_run_training.py")
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run far faster on one thread (and the machine is shared)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(one_thread):
     yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")
