@@ -14,10 +14,13 @@ from geonop.models.base import (
     registered_models,
 )
 from geonop.models.field_mlp import FieldMLP
+from geonop.models.particles import GNS, GraphInteractionOperator
 
 __all__ = [
+    "GNS",
     "FieldMLP",
     "GeonopModel",
+    "GraphInteractionOperator",
     "StepOutput",
     "build_model",
     "check_arguments",

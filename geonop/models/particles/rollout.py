@@ -1,0 +1,189 @@
+"""Autoregressive rollouts of learned particle simulators and of the constant-velocity floor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from geonop.errors import InvalidArgumentError
+from geonop.models.particles.features import KINEMATIC_TYPE
+
+
+@torch.no_grad()
+def rollout(
+    model: torch.nn.Module,
+    positions: Tensor,
+    particle_type: Tensor,
+    steps: int,
+    query: Tensor | None = None,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Roll a simulator out from its last ``H + 1`` positions.
+
+    Parameters
+    ----------
+    model : GNS or GraphInteractionOperator
+        Put in eval mode; its ``step`` advances positions by one frame.
+    positions : Tensor of shape [H + 1, N, d]
+        The initial positions (``H = model.history``), oldest first.
+    particle_type : LongTensor of shape [N]
+    steps : int
+        Frames to predict.
+    query : Tensor of shape [Q, M, d], optional (``Q >= 2``)
+        Recent positions of extra query points moved by the decoded acceleration field
+        (graph interaction operator only): any number of points, e.g. a denser cloud.
+
+    Returns
+    -------
+    Tensor of shape [steps, N, d]
+        Predicted positions; with ``query``, also the query positions [steps, M, d].
+    """
+    h = int(model.history)
+    if positions.dim() != 3 or positions.shape[0] != h + 1:
+        raise InvalidArgumentError(
+            f"rollout: positions must have shape [{h + 1}, N, d] (history + 1 frames), got "
+            f"{list(positions.shape)}")
+    if steps < 0:
+        raise InvalidArgumentError(f"rollout: steps must be >= 0, got {steps}")
+    if query is not None and not hasattr(model, "decode"):
+        raise InvalidArgumentError(f"rollout: {type(model).__name__} cannot be queried at other points")
+    if query is not None and (query.dim() != 3 or query.shape[0] < 2):
+        raise InvalidArgumentError(f"rollout: query must have shape [>= 2, M, d], got {list(query.shape)}")
+    model.eval()
+    hist = positions.transpose(0, 1).contiguous()
+    qhist = None if query is None else query[-2:].transpose(0, 1).contiguous()
+    out, qout = [], []
+    for _ in range(steps):
+        if qhist is None:
+            nxt = model.step(hist, particle_type)
+        else:
+            nxt, qn = model.step(hist, particle_type, query_history=qhist)
+            qhist = torch.stack([qhist[:, -1], qn], dim=1)
+            qout.append(qn)
+        out.append(nxt)
+        hist = torch.cat([hist[:, 1:], nxt[:, None]], dim=1)
+    empty = positions.new_zeros(0, *positions.shape[1:])
+    pred = torch.stack(out) if out else empty
+    if query is None:
+        return pred
+    return pred, (torch.stack(qout) if qout else query.new_zeros(0, *query.shape[1:]))
+
+
+def constant_velocity_rollout(
+    positions: Tensor,
+    steps: int,
+    gravity: Tensor | None = None,
+    particle_type: Tensor | None = None,
+) -> Tensor:
+    """The floor predictor ``x_{t+1} = 2 x_t - x_{t-1} (+ g)``, rolled out.
+
+    Parameters
+    ----------
+    positions : Tensor of shape [>= 2, N, d]
+        Initial positions; only the last two are used.
+    steps : int
+    gravity : Tensor of shape [d], optional
+        Acceleration per frame^2 added every step (see :func:`estimate_gravity`).
+    particle_type : LongTensor of shape [N], optional
+        Kinematic particles (type 3) stay in place.
+
+    Returns
+    -------
+    Tensor of shape [steps, N, d]
+    """
+    if positions.dim() != 3 or positions.shape[0] < 2:
+        raise InvalidArgumentError(
+            f"constant_velocity_rollout: positions must have shape [>= 2, N, d], got {list(positions.shape)}")
+    prev, cur = positions[-2], positions[-1]
+    g = torch.zeros_like(cur[0]) if gravity is None else torch.as_tensor(gravity).to(cur)
+    fixed = None if particle_type is None else (particle_type == KINEMATIC_TYPE)[:, None]
+    out = []
+    for _ in range(steps):
+        nxt = 2 * cur - prev + g
+        if fixed is not None:
+            nxt = torch.where(fixed, cur, nxt)
+        out.append(nxt)
+        prev, cur = cur, nxt
+    return torch.stack(out) if out else positions.new_zeros(0, *positions.shape[1:])
+
+
+def estimate_gravity(trajectories: Iterable[np.ndarray | Tensor], frames: int = 4) -> np.ndarray:
+    """Gravity per frame^2 from training trajectories: the median over trajectories of the mean
+    acceleration over their first ``frames`` accelerations.
+
+    In falling-block scenes the first frames are free fall, so this recovers ``g dt^2``;
+    the dataset-wide ``acc_mean`` does not (particles at rest dominate it).
+
+    Parameters
+    ----------
+    trajectories : iterable of arrays of shape [T, N, d]
+    frames : int
+
+    Returns
+    -------
+    ndarray of shape [d], float64
+    """
+    means = []
+    for pos in trajectories:
+        p = np.asarray(pos.detach().cpu() if isinstance(pos, Tensor) else pos, dtype=np.float64)
+        if p.ndim != 3 or p.shape[0] < 3:
+            raise InvalidArgumentError(f"estimate_gravity: need trajectories of shape [T >= 3, N, d], got {list(p.shape)}")
+        acc = np.diff(p[: frames + 2], n=2, axis=0)
+        means.append(acc.reshape(-1, p.shape[2]).mean(axis=0))
+    if not means:
+        raise InvalidArgumentError("estimate_gravity: no trajectories")
+    return np.median(np.stack(means), axis=0)
+
+
+def evaluate_rollouts(
+    model: torch.nn.Module | None,
+    trajectories: Iterable[object],
+    history: int = 5,
+    steps: int | None = None,
+    gravity: np.ndarray | Tensor | None = None,
+    start: int | None = None,
+) -> dict[str, float]:
+    """Rollout metrics averaged over trajectories, for a model or the constant-velocity floor.
+
+    Parameters
+    ----------
+    model : simulator, or None for the constant-velocity predictor
+        (with ``gravity``: constant velocity plus gravity).
+    trajectories : iterable of :class:`~geonop.data.particles.Trajectory`
+    history : int
+        ``H``; the rollout starts from frames ``start - H .. start`` (default ``start = H``).
+    steps : int, optional
+        Frames to predict (default: to the end of each trajectory).
+    gravity : array of shape [d], optional
+        Per-frame^2 acceleration of the floor predictor (:func:`estimate_gravity`).
+
+    Returns
+    -------
+    dict
+        Means over trajectories of :func:`~geonop.models.particles.metrics.rollout_report`.
+    """
+    from geonop.models.particles.metrics import rollout_report
+
+    sums: dict[str, float] = {}
+    count = 0
+    t0 = history if start is None else int(start)
+    for traj in trajectories:
+        pos = torch.as_tensor(traj.positions)
+        ptype = torch.as_tensor(traj.particle_type)
+        n_steps = pos.shape[0] - 1 - t0 if steps is None else min(int(steps), pos.shape[0] - 1 - t0)
+        init = pos[t0 - history: t0 + 1]
+        if model is None:
+            g = None if gravity is None else torch.as_tensor(np.asarray(gravity)).to(pos)
+            pred = constant_velocity_rollout(init, n_steps, g, ptype)
+        else:
+            pred = rollout(model, init, ptype, n_steps)
+        target = pos[t0 + 1: t0 + 1 + n_steps]
+        rep = rollout_report(pred, target, pos[t0])
+        for k, v in rep.items():
+            sums[k] = sums.get(k, 0.0) + v
+        count += 1
+    if not count:
+        raise InvalidArgumentError("evaluate_rollouts: no trajectories")
+    return {k: v / count for k, v in sums.items()}

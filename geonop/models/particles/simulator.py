@@ -1,0 +1,168 @@
+"""The base class of learned particle simulators: inputs, loss with noise, one step.
+
+:class:`ParticleSimulator` holds what GNS and the graph interaction operator share: the
+GNS node inputs (last ``H`` normalised velocities, a particle-type embedding, clipped wall
+distances), random-walk training noise, the loss on normalised accelerations (kinematic
+particles excluded), validation metrics, and the semi-implicit Euler step. Subclasses
+implement :meth:`ParticleSimulator.accelerations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+from torch_geometric.data import Batch, Data
+
+from geonop.errors import InvalidArgumentError
+from geonop.models.base import GeonopModel, MetricSums, StepOutput
+from geonop.models.particles.features import (
+    KINEMATIC_TYPE,
+    as_bounds,
+    check_history,
+    random_walk_noise,
+    semi_implicit_euler,
+    target_acceleration,
+    velocities,
+    wall_distances,
+)
+
+
+class ParticleSimulator(GeonopModel):
+    """Shared machinery of learned Lagrangian simulators (not used on its own).
+
+    Args:
+        pos_dim: spatial dimension ``d``.
+        history: ``H``, past velocities in the input (``H + 1`` positions).
+        connectivity_radius: ``R`` in box units (edge features and wall distances are in units
+            of it).
+        bounds: ``[[lo, hi], ...]`` walls per dimension (None: no wall features).
+        num_particle_types: size of the type embedding table (9 covers the GNS codes and
+            geonop's jelly, 8).
+        type_embedding_dim: width of the type embedding (16 as in GNS).
+        noise_std: std of the random-walk noise on the last input velocity during training.
+
+    Data in: ``pos_history`` [N, H + 1, d], ``particle_type`` [N], ``y`` [N, d] (the next
+    positions, training only), ``batch`` [N] for several clouds. Normalisation statistics
+    ``velocity`` and ``acceleration`` (per frame) come from the dataset.
+    """
+
+    def __init__(
+        self,
+        pos_dim: int = 2,
+        history: int = 5,
+        connectivity_radius: float = 0.015,
+        bounds: Sequence[Sequence[float]] | None = None,
+        num_particle_types: int = 9,
+        type_embedding_dim: int = 16,
+        noise_std: float = 6.7e-4,
+    ) -> None:
+        super().__init__()
+        if pos_dim < 1 or history < 1 or not connectivity_radius > 0:
+            raise InvalidArgumentError(
+                f"{type(self).__name__}: pos_dim and history must be >= 1 and connectivity_radius "
+                f"> 0, got {pos_dim}, {history}, {connectivity_radius}"
+            )
+        if noise_std < 0:
+            raise InvalidArgumentError(f"{type(self).__name__}: noise_std must be >= 0")
+        self.pos_dim = pos_dim
+        self.history = history
+        self.connectivity_radius = float(connectivity_radius)
+        self.has_walls = bounds is not None
+        self.register_buffer("bounds", as_bounds(bounds, pos_dim, type(self).__name__).float())
+        self.num_particle_types = num_particle_types
+        self.noise_std = float(noise_std)
+        self.type_embedding = nn.Embedding(num_particle_types, type_embedding_dim)
+
+    @property
+    def node_input_channels(self) -> int:
+        """Width of :meth:`node_inputs`."""
+        walls = 2 * self.pos_dim if self.has_walls else 0
+        return self.history * self.pos_dim + walls + self.type_embedding.embedding_dim
+
+    def node_inputs(self, pos_history: Tensor, particle_type: Tensor) -> Tensor:
+        """GNS node inputs: [N, H + 1, d], [N] -> [N, node_input_channels]."""
+        n = pos_history.shape[0]
+        if particle_type.shape != (n,):
+            raise InvalidArgumentError(
+                f"{type(self).__name__}: particle_type must have shape [{n}], got "
+                f"{list(particle_type.shape)}"
+            )
+        if n and (int(particle_type.min()) < 0 or int(particle_type.max()) >= self.num_particle_types):
+            raise InvalidArgumentError(
+                f"{type(self).__name__}: particle types must be in [0, {self.num_particle_types}), "
+                f"got {int(particle_type.min())}..{int(particle_type.max())}"
+            )
+        vel = self.normalizer.encode("velocity", velocities(pos_history)).reshape(n, -1)
+        feats = [vel]
+        if self.has_walls:
+            feats.append(wall_distances(pos_history[:, -1], self.bounds, self.connectivity_radius))
+        feats.append(self.type_embedding(particle_type.long()))
+        return torch.cat([f.to(self.type_embedding.weight.dtype) for f in feats], dim=-1)
+
+    # -- to implement ---------------------------------------------------------------------
+    def accelerations(self, pos_history: Tensor, particle_type: Tensor,
+                      batch: Tensor | None = None) -> Tensor:
+        """Normalised accelerations of the particles: tensor of shape [N, d]."""
+        raise NotImplementedError
+
+    # -- the GeonopModel interface ----------------------------------------------------------
+    def forward(self, data: Data | Batch) -> Tensor:
+        """Normalised accelerations of every particle of ``data``: tensor of shape [N, d]."""
+        hist = getattr(data, "pos_history", None)
+        check_history(hist, self.history, self.pos_dim, type(self).__name__)
+        return self.accelerations(hist, data.particle_type, getattr(data, "batch", None))
+
+    def _noisy(self, data: Data | Batch) -> tuple[Tensor, Tensor, Tensor]:
+        hist = data.pos_history
+        check_history(hist, self.history, self.pos_dim, type(self).__name__)
+        movable = data.particle_type != KINEMATIC_TYPE
+        target_pos = data.y
+        if self.training and self.noise_std > 0:
+            noise = random_walk_noise(hist, self.noise_std, movable)
+            hist = hist + noise
+            target_pos = target_pos + noise[:, -1]
+        return hist, target_acceleration(hist, target_pos), movable
+
+    def training_step(self, batch: Data | Batch) -> StepOutput:
+        """MSE of normalised accelerations over movable particles, with random-walk noise."""
+        hist, acc, movable = self._noisy(batch)
+        pred = self.accelerations(hist, batch.particle_type, getattr(batch, "batch", None))
+        target = self.normalizer.encode("acceleration", acc).to(pred.dtype)
+        err = ((pred - target) ** 2)[movable]
+        count = max(1, err.numel())
+        return StepOutput(err.sum() / count, float(count))
+
+    @torch.no_grad()
+    def validation_step(self, batch: Data | Batch) -> MetricSums:
+        """``loss`` (normalised acceleration MSE, no noise) and ``mse_position`` (one-step
+        position MSE in box units, averaged over dimensions: the GNS convention)."""
+        hist = batch.pos_history
+        check_history(hist, self.history, self.pos_dim, type(self).__name__)
+        movable = batch.particle_type != KINEMATIC_TYPE
+        pred_n = self.accelerations(hist, batch.particle_type, getattr(batch, "batch", None)).float()
+        target_n = self.normalizer.encode("acceleration", target_acceleration(hist, batch.y)).float()
+        pred_acc = self.normalizer.decode("acceleration", pred_n)
+        next_pos = semi_implicit_euler(hist[:, -1].float(), hist[:, -2].float(), pred_acc)
+        count = torch.tensor(float(int(movable.sum()) * self.pos_dim), device=hist.device)
+        return {
+            "loss": (((pred_n - target_n) ** 2)[movable].sum(), count),
+            "mse_position": (((next_pos - batch.y.float()) ** 2)[movable].sum(), count),
+        }
+
+    @torch.no_grad()
+    def predict(self, data: Data | Batch) -> Tensor:
+        """Next positions in box units: tensor of shape [N, d] (eval mode)."""
+        self.eval()
+        check_history(getattr(data, "pos_history", None), self.history, self.pos_dim,
+                      type(self).__name__)
+        return self.step(data.pos_history, data.particle_type, getattr(data, "batch", None))
+
+    def step(self, pos_history: Tensor, particle_type: Tensor, batch: Tensor | None = None) -> Tensor:
+        """One semi-implicit Euler step: [N, H + 1, d] -> next positions [N, d]; kinematic
+        particles stay where they are."""
+        acc = self.normalizer.decode("acceleration", self.accelerations(pos_history, particle_type, batch))
+        nxt = semi_implicit_euler(pos_history[:, -1], pos_history[:, -2], acc.to(pos_history.dtype))
+        kinematic = particle_type == KINEMATIC_TYPE
+        return torch.where(kinematic[:, None], pos_history[:, -1], nxt)
