@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from iosamples import gmsh_box, gmsh_square, hex_grid_case, two_polyhedra, write_polymesh
+
+from tests.io.iosamples import gmsh_box, gmsh_square, hex_grid_case, two_polyhedra, write_polymesh
 
 
 @pytest.fixture(scope="session")

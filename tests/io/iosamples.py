@@ -1,4 +1,4 @@
-"""Small meshes and file generators shared by the I/O tests (imported as ``iosamples``)."""
+"""Small meshes and file generators shared by the I/O tests (imported as ``tests.io.iosamples``)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from iosamples import assert_same_mesh, cube_tets, mixed_surface, random_surface, two_polyhedra
 
 from geonop.errors import InvalidArgumentError, InvalidMeshError
 from geonop.io import Mesh, as_mesh
@@ -16,6 +15,13 @@ from geonop.io.convert import (
     to_meshio,
     to_pyvista,
     to_trimesh,
+)
+from tests.io.iosamples import (
+    assert_same_mesh,
+    cube_tets,
+    mixed_surface,
+    random_surface,
+    two_polyhedra,
 )
 
 

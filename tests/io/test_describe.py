@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from iosamples import cube_tets, mixed_surface, random_surface
 
 from geonop.io import Mesh, describe
+from tests.io.iosamples import cube_tets, mixed_surface, random_surface
 
 
 def test_closed_surface_is_watertight_and_manifold():

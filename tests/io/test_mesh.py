@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from iosamples import cube_tets, mixed_surface, two_polyhedra
 
 from geonop.errors import InvalidMeshError
 from geonop.io import Boundary, Mesh
+from tests.io.iosamples import cube_tets, mixed_surface, two_polyhedra
 
 
 def test_coerces_lists_to_typed_arrays():

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from iosamples import assert_same_mesh, cube_tets
 
 import geonop
 from geonop.errors import CorruptFileError, UnsupportedFormatError
 from geonop.io import Mesh
+from tests.io.iosamples import assert_same_mesh, cube_tets
 
 
 @pytest.mark.parametrize("version", ["v2", "v4"])
@@ -92,7 +92,7 @@ def test_xdmf_and_other_meshio_formats(tmp_path: Path):
 
 
 def test_msh_refuses_polyhedra(tmp_path: Path):
-    from iosamples import two_polyhedra
+    from tests.io.iosamples import two_polyhedra
 
     with pytest.raises(UnsupportedFormatError, match="Gmsh cannot store"):
         geonop.write(two_polyhedra(), tmp_path / "p.msh")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from iosamples import two_polyhedra
 
 import geonop
 from geonop.errors import CorruptFileError, InvalidArgumentError
+from tests.io.iosamples import two_polyhedra
 
 
 def _faces(block) -> set:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from iosamples import assert_same_mesh, cube_tets, mixed_surface, random_surface
 
 import geonop
 from geonop.errors import UnsupportedFormatError
 from geonop.io import Mesh
+from tests.io.iosamples import assert_same_mesh, cube_tets, mixed_surface, random_surface
 
 
 def test_float64_points_and_fields_are_exact(tmp_path: Path):

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from iosamples import assert_same_mesh, cube_tets, mixed_surface, two_polyhedra
 
 import geonop
 from geonop.errors import (
@@ -16,6 +15,7 @@ from geonop.errors import (
     UnsupportedFormatError,
 )
 from geonop.io import Mesh
+from tests.io.iosamples import assert_same_mesh, cube_tets, mixed_surface, two_polyhedra
 
 
 def _cloud(d: int = 3) -> Mesh:

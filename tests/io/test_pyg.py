@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from iosamples import assert_same_mesh, cube_tets, mixed_surface, random_surface
 from torch_geometric.data import Batch, Data
 
 from geonop.errors import InvalidArgumentError
 from geonop.io import Mesh
+from tests.io.iosamples import assert_same_mesh, cube_tets, mixed_surface, random_surface
 
 
 def test_layout_of_a_surface():

@@ -6,11 +6,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from iosamples import assert_same_mesh, cube_tets, mixed_surface, random_surface, two_polyhedra
 
 import geonop
 from geonop.errors import CorruptFileError, UnsupportedFormatError
 from geonop.io import Mesh
+from tests.io.iosamples import (
+    assert_same_mesh,
+    cube_tets,
+    mixed_surface,
+    random_surface,
+    two_polyhedra,
+)
 
 
 @pytest.mark.parametrize("ext", ["vtu", "vtk"])

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from iosamples import cube_tets, random_surface
 
 import geonop
 from geonop.errors import (
@@ -18,6 +17,7 @@ from geonop.errors import (
     UnsupportedFormatError,
 )
 from geonop.io import Mesh
+from tests.io.iosamples import cube_tets, random_surface
 
 
 def test_meta_records_source_and_format(tmp_path: Path):

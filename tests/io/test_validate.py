@@ -6,11 +6,11 @@ import time
 
 import numpy as np
 import pytest
-from iosamples import cube_tets, mixed_surface, two_polyhedra
 
 from geonop.errors import GeonopError, InvalidMeshError
 from geonop.io import Boundary, Mesh
 from geonop.io.validate import cell_measures, degenerate_cells, duplicate_point_map, mesh_problems
+from tests.io.iosamples import cube_tets, mixed_surface, two_polyhedra
 
 
 def test_valid_meshes_pass():

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from iosamples import assert_same_mesh, cube_tets, random_surface
 
 import geonop
 import geonop.io._pyvista_io as pyvista_io
 from geonop.errors import InvalidArgumentError, UnsupportedFormatError, WriteError
 from geonop.io import SUPPORTED_WRITE_FORMATS, Mesh
+from tests.io.iosamples import assert_same_mesh, cube_tets, random_surface
 
 
 def _surface_round_trip(ext: str, atol: float, tmp_path: Path) -> None:

@@ -6,13 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from particle_checks import (
-    blocks,
-    jelly_shape_metrics,
-    sand_pile_metrics,
-    spacing,
-    water_rest_ratio,
-)
 
 from geonop.data.particles import (
     JELLY,
@@ -23,6 +16,13 @@ from geonop.data.particles import (
     trajectory_statistics,
 )
 from geonop.data.particles.deepmind import METADATA_KEYS
+from tests.data.particles.particle_checks import (
+    blocks,
+    jelly_shape_metrics,
+    sand_pile_metrics,
+    spacing,
+    water_rest_ratio,
+)
 
 ROOT = Path(__file__).resolve().parents[3] / "datasets" / "particles_small"
 

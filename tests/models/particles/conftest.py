@@ -1,6 +1,7 @@
 import pytest
-from particle_clouds import smooth_cloud
 from torch_geometric.data import Data
+
+from tests.models.particles.particle_clouds import smooth_cloud
 
 
 @pytest.fixture

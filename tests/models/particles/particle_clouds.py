@@ -1,5 +1,5 @@
 """Small particle clouds with a smooth motion, shared by the particle-model tests
-(imported as ``particle_clouds``)."""
+(imported as ``tests.models.particles.particle_clouds``)."""
 
 from __future__ import annotations
 

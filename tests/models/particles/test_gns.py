@@ -1,12 +1,12 @@
 import pytest
 import torch
-from particle_clouds import BOUNDS, smooth_cloud
 from torch_geometric.data import Batch
 
 import geonop
 from geonop.errors import InvalidArgumentError
 from geonop.models.particles import GNS, rollout
 from geonop.train import save_checkpoint
+from tests.models.particles.particle_clouds import BOUNDS, smooth_cloud
 
 
 def _model(**kw):
