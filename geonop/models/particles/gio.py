@@ -41,13 +41,16 @@ class GraphInteractionOperator(ParticleSimulator):
         sampling: ``"random"`` (default) or ``"fps"``.
         sparse_ratio: fraction of each cloud kept as sparse nodes (default 1/8).
         num_sparse: fixed number of sparse nodes per cloud (overrides ``sparse_ratio``).
-        encode_radius, process_radius, decode_radius: ball radii in units of
-            ``connectivity_radius`` (defaults 2.5, 3, 2.5).
+        encode_radius: encoder ball radius in units of ``connectivity_radius`` (2.5).
+        process_radius: sparse-graph radius in units of ``connectivity_radius`` (3).
+        decode_radius: decoder ball radius in units of ``connectivity_radius`` (2.5).
         kernel_hidden: hidden width of the kernel MLPs (default 64).
         chunk_size: query points per chunk in the decoder (default 32768).
         seed: seed of the random sparse selection in eval mode (training draws fresh nodes
             every step from torch's generator).
-        (others: see :class:`~geonop.models.particles.simulator.ParticleSimulator`)
+
+    The remaining arguments are those of
+    :class:`~geonop.models.particles.simulator.ParticleSimulator`.
 
     Shapes:
         - **input:** ``pos_history`` [N, H + 1, d], ``particle_type`` [N], ``batch`` [N];

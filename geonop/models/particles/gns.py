@@ -26,7 +26,9 @@ class GNS(ParticleSimulator):
         latent_dim: width of node and edge latents and MLP hidden layers (128).
         num_steps: message-passing steps (10).
         num_hidden_layers: hidden layers per MLP (2).
-        (others: see :class:`~geonop.models.particles.simulator.ParticleSimulator`)
+
+    The remaining arguments are those of
+    :class:`~geonop.models.particles.simulator.ParticleSimulator`.
 
     Shapes:
         - **input:** ``Data``/``Batch`` with ``pos_history`` [N, H + 1, d],
