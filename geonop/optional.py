@@ -36,6 +36,7 @@ EXTRAS: dict[str, str] = {
     "h5py": "particles",
     "matplotlib": "viz",
     "tensorboard": "dev",
+    "numba": "fast",
 }
 
 WITH_TORCH_SCATTER: bool = _importable("torch_scatter")
@@ -45,6 +46,8 @@ WITH_GMSH: bool = importlib.util.find_spec("gmsh") is not None
 WITH_TAICHI: bool = importlib.util.find_spec("taichi") is not None
 WITH_H5PY: bool = importlib.util.find_spec("h5py") is not None
 WITH_MATPLOTLIB: bool = importlib.util.find_spec("matplotlib") is not None
+#: found, not imported: importing numba takes a second; a broken install is caught at use
+WITH_NUMBA: bool = importlib.util.find_spec("numba") is not None
 
 #: names of every flag above, for fixtures that switch them all off
 FLAGS: tuple[str, ...] = (
@@ -55,6 +58,7 @@ FLAGS: tuple[str, ...] = (
     "WITH_TAICHI",
     "WITH_H5PY",
     "WITH_MATPLOTLIB",
+    "WITH_NUMBA",
 )
 
 

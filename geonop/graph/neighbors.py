@@ -20,11 +20,14 @@ in. What geonop adds or pins down:
   scatter over the targets touches memory in order).
 * **Periodic boxes**: ``box`` gives the d box lengths ``L`` (points in ``[0, L)``);
   distances use the minimum image.
-* **Backends**: ``"scipy"`` (cKDTree, CPU, ``num_workers`` threads), ``"torch"`` (a
-  sorted cell list in plain torch, any device, memory bounded) and ``"cluster"``
-  (torch-cluster or pyg-lib, when installed, used to propose candidates that are then
-  checked exactly). ``"auto"`` picks scipy for CPU tensors and, on an accelerator,
-  cluster when installed, else torch.
+* **Backends**: ``"scipy"`` (cKDTree, CPU, ``num_workers`` threads), ``"numba"`` (a
+  compiled cell list, CPU, ``num_workers`` threads; radius searches in 1 to 3 dimensions
+  without a periodic box, everything else goes to scipy; needs the ``fast`` extra),
+  ``"torch"`` (a sorted cell list in plain torch, any device, memory bounded) and
+  ``"cluster"`` (torch-cluster or pyg-lib, when installed, used to propose candidates
+  that are then checked exactly). ``"auto"`` picks, for CPU tensors, numba for radius
+  searches over at least 100,000 points when numba is installed, else scipy; on an
+  accelerator, cluster when installed, else torch.
 
 Conventions, as in PyG:
 
@@ -49,14 +52,18 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from geonop import optional
 from geonop.errors import InvalidArgumentError, MissingDependencyError
 from geonop.graph import _search_cluster, _search_scipy, _search_torch
 
-Backend = Literal["auto", "scipy", "torch", "cluster"]
+Backend = Literal["auto", "scipy", "numba", "torch", "cluster"]
 Flow = Literal["source_to_target", "target_to_source"]
 BoxLike = Tensor | Sequence[float] | np.ndarray | float
 
-BACKENDS: tuple[str, ...] = ("auto", "scipy", "torch", "cluster")
+BACKENDS: tuple[str, ...] = ("auto", "scipy", "numba", "torch", "cluster")
+#: "auto" uses numba for radius searches over at least this many points (sources plus
+#: queries); below, loading the compiled kernels costs more than they save
+NUMBA_AUTO_MIN_POINTS: int = 100_000
 FLOWS: tuple[str, ...] = ("source_to_target", "target_to_source")
 
 
@@ -239,7 +246,26 @@ def _backend(backend: object, device: torch.device) -> str:
         raise MissingDependencyError(
             "torch_cluster", "scatter", "neighbour search backend='cluster'"
         )
+    if backend == "numba" and _numba() is None:
+        raise MissingDependencyError("numba", "fast", "neighbour search backend='numba'")
     return str(backend)
+
+
+def _numba():
+    """The numba backend module, or ``None`` when numba is absent or does not import."""
+    if not optional.WITH_NUMBA:
+        return None
+    try:
+        from geonop.graph import _search_numba
+    except Exception:  # noqa: BLE001  a broken numba/llvmlite install counts as absent
+        return None
+    return _search_numba
+
+
+def _radius_engine(backend: object, engine: str, points: int) -> str:
+    """``"auto"`` on the CPU upgrades scipy to numba for large radius searches."""
+    big = backend == "auto" and engine == "scipy" and points >= NUMBA_AUTO_MIN_POINTS
+    return "numba" if big and _numba() is not None else engine
 
 
 def _cosine(name: str, p: Tensor) -> Tensor:
@@ -290,6 +316,22 @@ def _run_radius(
 ) -> Tensor:
     """``y is None`` means the radius graph of ``x`` (self join)."""
     device = x.device
+    if engine == "numba":
+        out = None
+        search = _numba()
+        if search is not None and search.supported(x.shape[1], box):
+            if y is None:
+                out = search.radius_graph(
+                    _np_points(x), r, _np(bx), loop, cap, workers, flip, num_graphs
+                )
+            else:
+                out = search.radius(
+                    _np_points(x), _np_points(y), r, _np(bx), _np(by), cap, workers, flip,
+                    num_graphs,
+                )  # fmt: skip
+        if out is not None:
+            return torch.from_numpy(out).to(device)
+        engine = "scipy"  # not handled (box, d > 3, a clustered cloud): same answer
     if engine == "scipy":
         boxn = _np(box)
         if y is None:
@@ -330,6 +372,8 @@ def _run_knn(
 ) -> Tensor:
     device = x.device
     exclude_self = y is None and not loop
+    if engine == "numba":  # the numba backend does radius searches only
+        engine = "scipy"
     if engine == "scipy":
         xn = _np_points(x)
         yn = xn if y is None else _np_points(y)
@@ -376,7 +420,7 @@ def radius(
         batch_size: number of graphs, optional (checked against the batch vectors).
         box: periodic box lengths, Tensor/sequence of shape [d] (or one number for a
             cube); points must lie in ``[0, L)``; distances use the minimum image.
-        backend: ``"auto"``, ``"scipy"``, ``"torch"`` or ``"cluster"``.
+        backend: ``"auto"``, ``"scipy"``, ``"numba"``, ``"torch"`` or ``"cluster"``.
 
     Returns:
         Tensor of shape [2, E] (long): row 0 indexes ``y``, row 1 indexes ``x``; sorted
@@ -385,7 +429,8 @@ def radius(
     Raises:
         InvalidArgumentError: bad radius, shapes, dimensions, batch vectors, box,
             NaN/Inf coordinates, or unknown backend.
-        MissingDependencyError: ``backend="cluster"`` without torch-cluster/pyg-lib.
+        MissingDependencyError: ``backend="cluster"`` without torch-cluster/pyg-lib, or
+            ``backend="numba"`` without numba.
     """
     x, y = _points("x", x), _points("y", y)
     _same_dims(x, y)
@@ -399,7 +444,7 @@ def radius(
     lengths = _box(box, x.shape[1], x.device)
     _inside("x", x, lengths)
     _inside("y", y, lengths)
-    engine = _backend(backend, x.device)
+    engine = _radius_engine(backend, _backend(backend, x.device), x.shape[0] + y.shape[0])
     if x.shape[0] == 0 or y.shape[0] == 0:
         return _empty(x.device)
     return _run_radius(
@@ -445,7 +490,7 @@ def radius_graph(
         num_workers: CPU threads for the scipy backend (``-1``: all cores).
         batch_size: number of graphs, optional.
         box: periodic box lengths, shape [d]; points in ``[0, L)``.
-        backend: ``"auto"``, ``"scipy"``, ``"torch"`` or ``"cluster"``.
+        backend: ``"auto"``, ``"scipy"``, ``"numba"``, ``"torch"`` or ``"cluster"``.
 
     Returns:
         Tensor of shape [2, E] (long), sorted by centre, then neighbour. Every edge appears
@@ -461,7 +506,7 @@ def radius_graph(
     workers = _workers(num_workers)
     lengths = _box(box, x.shape[1], x.device)
     _inside("x", x, lengths)
-    engine = _backend(backend, x.device)
+    engine = _radius_engine(backend, _backend(backend, x.device), x.shape[0])
     if x.shape[0] == 0:
         return _empty(x.device)
     return _run_radius(
@@ -517,7 +562,7 @@ def knn(
         num_workers: CPU threads for the scipy backend (``-1``: all cores).
         batch_size: number of graphs, optional.
         box: periodic box lengths, shape [d]; points in ``[0, L)``.
-        backend: ``"auto"``, ``"scipy"``, ``"torch"`` or ``"cluster"``.
+        backend: ``"auto"``, ``"scipy"``, ``"numba"``, ``"torch"`` or ``"cluster"``.
 
     Returns:
         Tensor of shape [2, M * k] (fewer for small graphs), long: row 0 indexes ``y``,
@@ -586,7 +631,7 @@ def knn_graph(
         num_workers: CPU threads for the scipy backend (``-1``: all cores).
         batch_size: number of graphs, optional.
         box: periodic box lengths, shape [d]; points in ``[0, L)``.
-        backend: ``"auto"``, ``"scipy"``, ``"torch"`` or ``"cluster"``.
+        backend: ``"auto"``, ``"scipy"``, ``"numba"``, ``"torch"`` or ``"cluster"``.
 
     Returns:
         Tensor of shape [2, N * k] (fewer for small graphs), long, sorted by centre, then
