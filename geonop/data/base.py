@@ -31,6 +31,7 @@ from torch_geometric.data import Data
 from geonop.data._init_record import is_plain, recording_init
 from geonop.data.normalization import FieldStats, RunningStats
 from geonop.errors import ConfigError, InvalidArgumentError
+from geonop.utils.imports import import_subclass
 
 Key = Union[int, tuple[int, int | None]]
 
@@ -177,16 +178,7 @@ class GeometryDataset(torch.utils.data.Dataset):
 def dataset_class(name: str) -> type[GeometryDataset]:
     """The dataset class called ``name`` (registered name or ``"package.module:Class"``)."""
     if ":" in name:
-        module, _, qual = name.partition(":")
-        try:
-            obj: Any = importlib.import_module(module)
-            for part in qual.split("."):
-                obj = getattr(obj, part)
-        except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"data.dataset: cannot import {name!r} ({exc})") from exc
-        if not (isinstance(obj, type) and issubclass(obj, GeometryDataset)):
-            raise ConfigError(f"data.dataset: {name!r} is not a GeometryDataset subclass")
-        return obj
+        return import_subclass(name, GeometryDataset, "data.dataset")
     importlib.import_module("geonop.data")  # registers the built-in datasets
     if name in _REGISTRY:
         return _REGISTRY[name]

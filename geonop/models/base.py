@@ -28,6 +28,7 @@ from geonop.data._init_record import is_plain, recording_init
 from geonop.data.base import qualified_name
 from geonop.data.normalization import FieldStats, Normalizer
 from geonop.errors import ConfigError, InvalidArgumentError
+from geonop.utils.imports import import_subclass
 
 _REGISTRY: dict[str, list[type[GeonopModel]]] = {}
 
@@ -207,16 +208,7 @@ def model_class(name: str) -> type[GeonopModel]:
         When there is no such model; the message suggests the closest registered name.
     """
     if ":" in name:
-        module, _, qual = name.partition(":")
-        try:
-            obj: Any = importlib.import_module(module)
-            for part in qual.split("."):
-                obj = getattr(obj, part)
-        except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"model {name!r}: cannot import it ({exc})") from exc
-        if not (isinstance(obj, type) and issubclass(obj, GeonopModel)):
-            raise ConfigError(f"model {name!r} is not a GeonopModel subclass")
-        return obj
+        return import_subclass(name, GeonopModel, "model")
     importlib.import_module("geonop.models")  # registers the built-in models
     classes = _REGISTRY.get(name, [])
     if len(classes) == 1:
