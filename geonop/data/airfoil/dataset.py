@@ -1,0 +1,212 @@
+"""The stored RANS airfoil dataset (``datasets/airfoil_rans``), read lazily.
+
+Layout (written by :mod:`geonop.data.airfoil.generate`): ``manifest.json`` (globals and
+convergence record of every case), ``split.json`` (train/test case lists; whole airfoil
+shapes are held out), ``meshes/<shape>.npz`` (shared by a shape's cases) and
+``cases/<case>.npz``. Units: SI, chord 1 m, density 1 (pressures are kinematic, m^2/s^2,
+zero in the free stream, so ``Cp = p / (0.5 U_inf^2)``).
+
+One sample, as :class:`torch_geometric.data.Data`::
+
+    pos             [N, 2]   cell centres (m)
+    y               [N, 4]   U_x, U_y (m/s), p (m^2/s^2), nut (m^2/s)
+    u               [1, 2]   global inputs: U_inf (m/s), angle of attack (degrees)
+    surface_pos     [M, 2]   wall-face centres
+    surface_normal  [M, 2]   unit normals out of the airfoil
+    surface_length  [M]      wall-face lengths (m)
+    surface_y       [M, 3]   p, wall shear stress x, y (OpenFOAM's wallShearStress, m^2/s^2)
+    cl, cd          [1]      OpenFOAM's lift and drag coefficients
+    reynolds        [1]
+
+With ``query_points`` set, the training view ``dataset[(i, seed)]`` keeps a random subset of
+that many volume points (the surface is always whole).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+import torch
+from torch_geometric.data import Data
+
+from geonop.data.base import GeometryDataset
+from geonop.errors import CorruptFileError, InvalidArgumentError, MissingFileError
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: volume targets (name, channels), the layout of ``Data.y``
+VOLUME_TARGETS = (("U", 2), ("p", 1), ("nut", 1))
+#: surface targets (name, channels), the layout of ``Data.surface_y``
+SURFACE_TARGETS = (("p", 1), ("wall_shear", 2))
+#: global inputs, the layout of ``Data.u``
+GLOBAL_INPUTS = ("u_inf", "aoa_deg")
+
+
+def default_root() -> Path:
+    """``datasets/airfoil_rans`` of the geonop checkout (override with ``GEONOP_AIRFOIL_DATA``)."""
+    env = os.environ.get("GEONOP_AIRFOIL_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "datasets" / "airfoil_rans"
+
+
+def _load_json(path: Path) -> Any:
+    if not path.is_file():
+        raise MissingFileError(path, "missing (generate the dataset with "
+                                     "scripts/make_airfoil_dataset.py)")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise CorruptFileError(path, f"not valid JSON ({exc})") from exc
+
+
+class AirfoilRANSDataset(GeometryDataset):
+    """RANS flows around NACA airfoils (OpenFOAM, Spalart-Allmaras), one case per sample.
+
+    Parameters
+    ----------
+    root : path, optional
+        Dataset folder (default :func:`default_root`).
+    split : str
+        ``"train"``, ``"test"`` or ``"all"`` (the lists in ``split.json``).
+    query_points : int, optional
+        Volume points per training view (``dataset[(i, seed)]``); ``None`` keeps all.
+    cache_meshes : int
+        Shape meshes kept in memory (a shape's cases share one mesh).
+    """
+
+    normalized_fields = ("pos", "y", "u", "surface_y")
+
+    def __init__(self, root: PathLike | None = None, split: str = "train",
+                 query_points: int | None = None, cache_meshes: int = 8) -> None:
+        self.root = Path(root) if root is not None else default_root()
+        if split not in ("train", "test", "all"):
+            raise InvalidArgumentError(f"split: {split!r} (expected 'train', 'test' or 'all')")
+        if query_points is not None and int(query_points) < 1:
+            raise InvalidArgumentError(f"query_points: {query_points} must be positive")
+        self.split = split
+        self.query_points = None if query_points is None else int(query_points)
+        manifest = _load_json(self.root / "manifest.json")
+        splits = _load_json(self.root / "split.json")
+        by_id = {c["case_id"]: c for c in manifest.get("cases", [])}
+        ids = list(by_id) if split == "all" else list(splits.get(split, []))
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise CorruptFileError(self.root / "split.json",
+                                   f"cases not in manifest.json: {missing[:5]}")
+        self.case_ids: list[str] = ids
+        self.records: list[dict[str, Any]] = [by_id[i] for i in ids]
+        self.manifest = manifest
+        self._meshes: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()
+        self._cache = max(0, int(cache_meshes))
+
+    def __len__(self) -> int:
+        return len(self.case_ids)
+
+    # -- raw access ----------------------------------------------------------------------
+    def globals(self) -> dict[str, np.ndarray]:
+        """Per-case scalars of this split without reading any array file.
+
+        Returns
+        -------
+        dict of str to ndarray of shape [len(self)]
+            ``u_inf``, ``aoa_deg``, ``reynolds``, ``cl``, ``cd``, ``cm``, plus ``shape_id``
+            (strings).
+        """
+        keys = ("u_inf", "aoa_deg", "reynolds", "cl", "cd", "cm")
+        out = {k: np.array([r[k] for r in self.records], dtype=np.float64) for k in keys}
+        out["shape_id"] = np.array([r["shape_id"] for r in self.records])
+        return out
+
+    def _mesh(self, shape_id: str) -> dict[str, np.ndarray]:
+        if shape_id in self._meshes:
+            self._meshes.move_to_end(shape_id)
+            return self._meshes[shape_id]
+        path = self.root / "meshes" / f"{shape_id}.npz"
+        mesh = self._read_npz(path, ("volume_pos", "surface_pos", "surface_normal",
+                                     "surface_length", "surface_cell", "outline"))
+        if self._cache:
+            self._meshes[shape_id] = mesh
+            while len(self._meshes) > self._cache:
+                self._meshes.popitem(last=False)
+        return mesh
+
+    @staticmethod
+    def _read_npz(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+        if not path.is_file():
+            raise MissingFileError(path, "missing from the dataset")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in keys}
+        except KeyError as exc:
+            raise CorruptFileError(path, f"no array {exc}") from exc
+        except (OSError, ValueError) as exc:
+            raise CorruptFileError(path, f"unreadable npz ({exc})") from exc
+
+    def case(self, index: int) -> dict[str, Any]:
+        """All arrays and globals of case ``index`` (numpy; volume fields as stored).
+
+        Returns
+        -------
+        dict
+            ``volume_pos`` [N, 2], ``volume_u`` [N, 2], ``volume_p`` [N], ``volume_nut`` [N],
+            ``surface_pos`` [M, 2], ``surface_normal`` [M, 2], ``surface_length`` [M],
+            ``surface_p`` [M], ``surface_tau`` [M, 2], ``surface_cell`` [M] (index of the wall
+            cell), ``outline`` [K, 2] (the airfoil polygon, Selig order), and the case's
+            manifest record under ``"meta"``.
+        """
+        if not 0 <= index < len(self):
+            raise IndexError(f"case {index} out of range for {len(self)} cases")
+        rec = self.records[index]
+        fields = self._read_npz(self.root / "cases" / f"{rec['case_id']}.npz",
+                                ("volume_u", "volume_p", "volume_nut", "surface_p", "surface_tau"))
+        mesh = self._mesh(rec["shape_id"])
+        if len(fields["volume_p"]) != len(mesh["volume_pos"]):
+            raise CorruptFileError(self.root / "cases" / f"{rec['case_id']}.npz",
+                                   f"{len(fields['volume_p'])} cells, its mesh has "
+                                   f"{len(mesh['volume_pos'])}")
+        return {**mesh, **fields, "meta": rec}
+
+    # -- GeometryDataset -----------------------------------------------------------------
+    def get(self, index: int, seed: int | None = None) -> Data:
+        c = self.case(index)
+        rec = c["meta"]
+        y = np.concatenate([c["volume_u"].astype(np.float32), c["volume_p"][:, None].astype(np.float32),
+                            c["volume_nut"][:, None].astype(np.float32)], axis=1)
+        pos = c["volume_pos"].astype(np.float32)
+        if seed is not None and self.query_points is not None and self.query_points < len(pos):
+            rng = np.random.default_rng(seed)
+            keep = np.sort(rng.choice(len(pos), size=self.query_points, replace=False))
+            pos, y = pos[keep], y[keep]
+        surface_y = np.concatenate([c["surface_p"][:, None], c["surface_tau"]], axis=1)
+        return Data(
+            pos=torch.from_numpy(pos), y=torch.from_numpy(y),
+            u=torch.tensor([[rec["u_inf"], rec["aoa_deg"]]], dtype=torch.float32),
+            surface_pos=torch.from_numpy(c["surface_pos"].astype(np.float32)),
+            surface_normal=torch.from_numpy(c["surface_normal"].astype(np.float32)),
+            surface_length=torch.from_numpy(c["surface_length"].astype(np.float32)),
+            surface_y=torch.from_numpy(surface_y.astype(np.float32)),
+            cl=torch.tensor([rec["cl"]], dtype=torch.float64),
+            cd=torch.tensor([rec["cd"]], dtype=torch.float64),
+            reynolds=torch.tensor([rec["reynolds"]], dtype=torch.float64),
+            case_id=rec["case_id"],
+        )
+
+    def spec(self) -> dict[str, Any]:
+        return {
+            "dataset": "AirfoilRANSDataset",
+            "targets": [list(t) for t in VOLUME_TARGETS],
+            "surface_targets": [list(t) for t in SURFACE_TARGETS],
+            "global_inputs": list(GLOBAL_INPUTS),
+            "dim": 2,
+            "units": "SI, chord 1 m, density 1 (kinematic pressure, zero in the free stream)",
+            "model_args": {"out_channels": sum(c for _, c in VOLUME_TARGETS)},
+        }
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)}, split={self.split!r}, root='{self.root}')"
