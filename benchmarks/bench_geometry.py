@@ -19,14 +19,11 @@ Usage: ``python benchmarks/bench_geometry.py [--quick]``.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import time
 
 import numpy as np
 import torch
 import trimesh
+from _common import emit, environment, median_time
 
 from geonop.geometry import DistanceIndex, sample_surface
 
@@ -85,17 +82,6 @@ def torch_brute_distance(
     return torch.cat(out).numpy()
 
 
-def timed(fn, *args, **kwargs):
-    """(result, wall seconds); the CPU seconds of the last call are kept in CPU[0]."""
-    c0, t0 = time.process_time(), time.perf_counter()
-    out = fn(*args, **kwargs)
-    CPU[0] = time.process_time() - c0
-    return out, time.perf_counter() - t0
-
-
-CPU = [0.0]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller brute-force subset")
@@ -106,61 +92,57 @@ def main() -> None:
     v, f = bumpy_sphere(5)
     lo, hi = v.min(0), v.max(0)
     q = rng.uniform(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo), size=(n_query, 3))
-    index, t_build = timed(DistanceIndex, v, f)
+    build = median_time(lambda: DistanceIndex(v, f), 1)
+    index = build.out
     index.signed_distance(q[:2000])  # first call also checks the topology
-    sd, t_query = timed(index.signed_distance, q)
-    cpu_query = CPU[0]
-    brute, t_brute = timed(torch_brute_distance, q[:n_brute], v, f)
-    cpu_brute = CPU[0]
-    brute_100k = t_brute * n_query / n_brute
-    geonop_total = t_build + t_query
+    query = median_time(lambda: index.signed_distance(q), 1)
+    sd = query.out
+    brute = median_time(lambda: torch_brute_distance(q[:n_brute], v, f), 1)
+    brute_100k = brute.wall * n_query / n_brute
+    geonop_total = build.wall + query.wall
 
     v2, s2 = airfoil(1000)
     q2 = rng.uniform([-0.5, -0.5], [1.5, 0.5], size=(n_query, 2))
-    index2, t_build2 = timed(DistanceIndex, v2, s2)
-    _, t_query2 = timed(index2.signed_distance, q2)
-    cpu_query2 = CPU[0]
+    build2 = median_time(lambda: DistanceIndex(v2, s2), 1)
+    query2 = median_time(lambda: build2.out.signed_distance(q2), 1)
 
-    (_pts, _nrm, _idx), t_sample = timed(sample_surface, v, f, 1_000_000, seed=0)
-    cpu_sample = CPU[0]
-
-    print(
-        json.dumps(
-            {
-                "benchmark": "geometry",
-                "quick": args.quick,
-                "machine": f"{platform.machine()} torch-threads={torch.get_num_threads()}",
-                "load_avg_1min": round(os.getloadavg()[0], 2),
-                "sdf": {
-                    "faces": len(f),
-                    "queries": n_query,
-                    "geonop_build_s": round(t_build, 3),
-                    "geonop_query_s": round(t_query, 3),
-                    "geonop_query_cpu_s": round(cpu_query, 3),
-                    "geonop_total_s": round(geonop_total, 3),
-                    "brute_torch_queries_measured": n_brute,
-                    "brute_torch_measured_s": round(t_brute, 3),
-                    "brute_torch_measured_cpu_s": round(cpu_brute, 3),
-                    "brute_torch_extrapolated_s": round(brute_100k, 1),
-                    "speedup": round(brute_100k / geonop_total, 1),
-                    "max_abs_diff_vs_brute": float(np.abs(np.abs(sd[:n_brute]) - brute).max()),
-                    "inside_fraction": float(np.mean(sd < 0)),
-                },
-                "sdf_2d": {
-                    "segments": len(s2),
-                    "queries": n_query,
-                    "geonop_build_s": round(t_build2, 3),
-                    "geonop_query_s": round(t_query2, 3),
-                    "geonop_query_cpu_s": round(cpu_query2, 3),
-                },
-                "sampling": {
-                    "faces": len(f),
-                    "points": 1_000_000,
-                    "seconds": round(t_sample, 3),
-                    "cpu_s": round(cpu_sample, 3),
-                },
-            }
-        )
+    sample = median_time(lambda: sample_surface(v, f, 1_000_000, seed=0), 1)
+    env = environment()
+    emit(
+        {
+            "benchmark": "geometry",
+            "quick": args.quick,
+            "machine": f"{env['machine']} torch-threads={env['torch_threads']}",
+            "load_avg_1min": env["load_average_1min"],
+            "sdf": {
+                "faces": len(f),
+                "queries": n_query,
+                "geonop_build_s": round(build.wall, 3),
+                "geonop_query_s": round(query.wall, 3),
+                "geonop_query_cpu_s": round(query.cpu, 3),
+                "geonop_total_s": round(geonop_total, 3),
+                "brute_torch_queries_measured": n_brute,
+                "brute_torch_measured_s": round(brute.wall, 3),
+                "brute_torch_measured_cpu_s": round(brute.cpu, 3),
+                "brute_torch_extrapolated_s": round(brute_100k, 1),
+                "speedup": round(brute_100k / geonop_total, 1),
+                "max_abs_diff_vs_brute": float(np.abs(np.abs(sd[:n_brute]) - brute.out).max()),
+                "inside_fraction": float(np.mean(sd < 0)),
+            },
+            "sdf_2d": {
+                "segments": len(s2),
+                "queries": n_query,
+                "geonop_build_s": round(build2.wall, 3),
+                "geonop_query_s": round(query2.wall, 3),
+                "geonop_query_cpu_s": round(query2.cpu, 3),
+            },
+            "sampling": {
+                "faces": len(f),
+                "points": 1_000_000,
+                "seconds": round(sample.wall, 3),
+                "cpu_s": round(sample.cpu, 3),
+            },
+        }
     )
 
 

@@ -30,14 +30,8 @@ contention. Without contention the dense loop runs at about 0.3 ms per iteration
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
-import statistics
-import time
-from collections.abc import Callable
-
 import torch
+from _common import arguments, emit, environment, median_time, set_threads
 
 from geonop import optional
 from geonop.graph import sampling
@@ -64,46 +58,27 @@ def dense_fps(pos: torch.Tensor, k: int) -> torch.Tensor:
         sampling._PRUNE_MIN_POINTS = saved
 
 
-def _timed(fn: Callable[[], torch.Tensor], repeats: int) -> tuple[float, float, torch.Tensor]:
-    """Median wall and median process-CPU seconds (the latter is steadier on a shared box)."""
-    walls, cpus, out = [], [], None
-    for _ in range(repeats):
-        wall, cpu = time.perf_counter(), time.process_time()
-        out = fn()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus), out
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, one JSON line")
+    parser = arguments(__doc__)
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=2_000)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument(
-        "--threads", type=int, default=None, help="torch threads (default: torch's)"
-    )
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     repeats = 3 if args.quick else args.repeats
     slow_repeats = 1 if args.quick else max(1, repeats // 2)
     pos = torch.rand(args.points, 3, generator=torch.Generator().manual_seed(args.seed))
     k = args.samples
 
-    t_geonop, c_geonop, ours = _timed(lambda: farthest_point_sample(pos, k), repeats)
-    t_dense, c_dense, dense = _timed(lambda: dense_fps(pos, k), slow_repeats)
-    t_naive, c_naive, naive = _timed(lambda: naive_fps(pos, k), slow_repeats)
-    agree = bool(torch.equal(ours, dense))
+    geonop = median_time(lambda: farthest_point_sample(pos, k), repeats)
+    dense = median_time(lambda: dense_fps(pos, k), slow_repeats)
+    naive = median_time(lambda: naive_fps(pos, k), slow_repeats)
     t_cluster = None
     if optional.WITH_TORCH_CLUSTER:
         import torch_cluster
 
-        t_cluster, _, _ = _timed(
+        t_cluster = median_time(
             lambda: torch_cluster.fps(pos, ratio=k / args.points, random_start=False), repeats
-        )
+        ).wall
     record = {
         "benchmark": "farthest_point_sample",
         "points": args.points,
@@ -112,23 +87,21 @@ def main(argv: list[str] | None = None) -> None:
         "dtype": "float32",
         "statistic": "median_seconds",
         "repeats": {"geonop": repeats, "geonop_dense": slow_repeats, "naive": slow_repeats},
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "machine": platform.machine(),
-        "geonop": round(t_geonop, 4),
-        "geonop_dense": round(t_dense, 4),
-        "naive": round(t_naive, 4),
+        **environment(),
+        "geonop": round(geonop.wall, 4),
+        "geonop_dense": round(dense.wall, 4),
+        "naive": round(naive.wall, 4),
         "torch_cluster": None if t_cluster is None else round(t_cluster, 4),
         "cpu_seconds": {
-            "geonop": round(c_geonop, 4),
-            "geonop_dense": round(c_dense, 4),
-            "naive": round(c_naive, 4),
+            "geonop": round(geonop.cpu, 4),
+            "geonop_dense": round(dense.cpu, 4),
+            "naive": round(naive.cpu, 4),
         },
-        "speedup_vs_naive": round(t_naive / t_geonop, 2),
-        "agree_dense": agree,
-        "agree_naive": bool(torch.equal(ours, naive)),
+        "speedup_vs_naive": round(naive.wall / geonop.wall, 2),
+        "agree_dense": bool(torch.equal(geonop.out, dense.out)),
+        "agree_naive": bool(torch.equal(geonop.out, naive.out)),
     }
-    print(json.dumps(record) if args.quick else json.dumps(record, indent=2))
+    emit(record, one_line=args.quick)
 
 
 if __name__ == "__main__":

@@ -27,26 +27,18 @@ channels  reduce  native unsorted  native sorted (chosen)  sorted, scatter kerne
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
-import statistics
-import time
 from collections.abc import Callable
 
 import torch
+from _common import arguments, emit, environment, median_time, set_threads
 
 from geonop import optional
 from geonop.utils import scatter
 
 
-def _median_time(fn: Callable[..., object], repeats: int, *args: object, **kwargs: object) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(*args, **kwargs)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _seconds(fn: Callable[..., object], repeats: int, *args: object, **kwargs: object) -> float:
+    """Median wall seconds of ``fn(*args, **kwargs)``."""
+    return median_time(lambda: fn(*args, **kwargs), repeats).wall
 
 
 def _torch_scatter() -> object | None:
@@ -71,20 +63,20 @@ def run(edges: int, nodes: int, channels: list[int], repeats: int, seed: int) ->
             unsorted_args = (src, index, 0, nodes, reduce)
             sorted_args = (sorted_src, sorted_index, 0, nodes, reduce)
             row = {
-                "native_unsorted": _median_time(scatter, repeats, *unsorted_args),
+                "native_unsorted": _seconds(scatter, repeats, *unsorted_args),
                 # sortedness is auto-detected -> segment kernel where it wins
-                "native_sorted": _median_time(scatter, repeats, *sorted_args),
-                "native_sorted_scatter_kernel": _median_time(
+                "native_sorted": _seconds(scatter, repeats, *sorted_args),
+                "native_sorted_scatter_kernel": _seconds(
                     scatter, repeats, *sorted_args, sorted=False
                 ),
                 "torch_scatter_unsorted": None,
                 "torch_scatter_sorted": None,
             }
             if ts is not None:
-                row["torch_scatter_unsorted"] = _median_time(
+                row["torch_scatter_unsorted"] = _seconds(
                     ts.scatter, repeats, src, index, 0, dim_size=nodes, reduce=reduce
                 )
-                row["torch_scatter_sorted"] = _median_time(
+                row["torch_scatter_sorted"] = _seconds(
                     ts.scatter, repeats, sorted_src, sorted_index, 0, dim_size=nodes, reduce=reduce
                 )
             row = {k: (round(v, 4) if v is not None else None) for k, v in row.items()}
@@ -96,19 +88,12 @@ def run(edges: int, nodes: int, channels: list[int], repeats: int, seed: int) ->
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 repeats, one JSON line")
+    parser = arguments(__doc__)
     parser.add_argument("--edges", type=int, default=10_000_000)
     parser.add_argument("--nodes", type=int, default=1_000_000)
     parser.add_argument("--channels", default="1,8", help="comma-separated channel counts")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument(
-        "--threads", type=int, default=None, help="torch threads (default: torch's)"
-    )
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     repeats = 3 if args.quick else args.repeats
     channels = [int(c) for c in args.channels.split(",")]
     results = run(args.edges, args.nodes, channels, repeats, args.seed)
@@ -118,16 +103,11 @@ def main(argv: list[str] | None = None) -> None:
         "nodes": args.nodes,
         "repeats": repeats,
         "statistic": "median_seconds",
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
+        **environment(),
         "torch_scatter_installed": optional.WITH_TORCH_SCATTER,
-        "machine": platform.machine(),
         "results": results,
     }
-    if args.quick:
-        print(json.dumps(record))
-    else:
-        print(json.dumps(record, indent=2))
+    emit(record, one_line=args.quick)
 
 
 if __name__ == "__main__":

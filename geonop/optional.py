@@ -37,6 +37,7 @@ EXTRAS: dict[str, str] = {
     "matplotlib": "viz",
     "tensorboard": "dev",
     "numba": "fast",
+    "neuralop": "bench",
 }
 
 WITH_TORCH_SCATTER: bool = _importable("torch_scatter")
@@ -48,6 +49,8 @@ WITH_H5PY: bool = importlib.util.find_spec("h5py") is not None
 WITH_MATPLOTLIB: bool = importlib.util.find_spec("matplotlib") is not None
 #: found, not imported: importing numba takes a second; a broken install is caught at use
 WITH_NUMBA: bool = importlib.util.find_spec("numba") is not None
+#: neuraloperator (GINO, a peer of the airfoil benchmark); imported only when used
+WITH_NEURALOP: bool = importlib.util.find_spec("neuralop") is not None
 
 #: names of every flag above, for fixtures that switch them all off
 FLAGS: tuple[str, ...] = (
@@ -59,6 +62,7 @@ FLAGS: tuple[str, ...] = (
     "WITH_H5PY",
     "WITH_MATPLOTLIB",
     "WITH_NUMBA",
+    "WITH_NEURALOP",
 )
 
 

@@ -23,3 +23,11 @@ def test_mesh_to_graph_example(mesh: str, tmp_path: Path, monkeypatch: pytest.Mo
     assert latent.num_points == 256
     if mesh != "cloud.xyz":
         assert (tmp_path / "mesh_edges.vtp").exists() and report["boundary_nodes"] >= 0
+
+
+@pytest.mark.slow
+def test_train_airfoil_example(tmp_path: Path) -> None:
+    module = runpy.run_path(str(ROOT / "examples" / "train_airfoil.py"))
+    out = module["main"](["--budget", "4", "--test-cases", "1", "--out", str(tmp_path)])
+    assert out["summary"]["cases"] == 1
+    assert out["files"]["volume"].is_file() and (tmp_path / "run" / "checkpoints" / "last.pt").is_file()

@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from geonop import __version__
 from geonop.errors import GeonopError
 
 #: sub-command modules, in the order ``geonop --help`` lists them
-COMMANDS: tuple[str, ...] = ("info", "convert", "demo", "train", "evaluate", "predict")
+COMMANDS: tuple[str, ...] = ("info", "convert", "tour", "demo", "train", "evaluate", "predict")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run ``geonop`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)

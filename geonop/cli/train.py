@@ -39,15 +39,15 @@ class _IntermixedParser(argparse.ArgumentParser):
 
 
 def _add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    kwargs = dict(
-        help="train a model from a YAML config",
-        description=textwrap.fill("Train the model a YAML config describes (data, model, training). Any "
+    kwargs = {
+        "help": "train a model from a YAML config",
+        "description": textwrap.fill("Train the model a YAML config describes (data, model, training). Any "
         "config value can be overridden as key.path=value (or --set key.path=value); an "
         "unknown key is rejected with the closest valid one. Runs unchanged under torchrun "
         "for multi-GPU and multi-node data-parallel training.", 88, break_on_hyphens=False),
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+        "epilog": _EPILOG,
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
     base = getattr(subparsers, "_parser_class", None)
     if base is None or not issubclass(base, argparse.ArgumentParser):
         return subparsers.add_parser("train", **kwargs)

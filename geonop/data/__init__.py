@@ -30,10 +30,15 @@ def __getattr__(name: str):
         from geonop.data.particles import ParticleDataset
 
         return ParticleDataset
+    if name == "AirfoilRANSDataset":
+        from geonop.data.airfoil.dataset import AirfoilRANSDataset
+
+        return AirfoilRANSDataset
     raise AttributeError(f"module 'geonop.data' has no attribute {name!r}")
 
 
 __all__ = [
+    "AirfoilRANSDataset",
     "FieldStats",
     "GeometryDataset",
     "GraphCollater",

@@ -180,6 +180,12 @@ def dataset_class(name: str) -> type[GeometryDataset]:
     if ":" in name:
         return import_subclass(name, GeometryDataset, "data.dataset")
     importlib.import_module("geonop.data")  # registers the built-in datasets
+    if name not in _REGISTRY:  # the lazily imported ones
+        for module in ("geonop.data.airfoil.dataset", "geonop.data.particles"):
+            try:
+                importlib.import_module(module)
+            except ImportError:  # an optional dependency is missing
+                continue
     if name in _REGISTRY:
         return _REGISTRY[name]
     close = difflib.get_close_matches(name, list(_REGISTRY), n=1)

@@ -13,6 +13,7 @@ backend. The result is therefore identical to the other backends.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
@@ -83,6 +84,29 @@ def _sorted(i: Tensor, j: Tensor, n_src: int, *extra: Tensor) -> tuple[Tensor, .
     return (i[order], j[order]) + tuple(t[order] for t in extra)
 
 
+def _redo(
+    search: Callable[..., tuple[Tensor, Tensor]],
+    found: tuple[Tensor, Tensor],
+    redo: Tensor,
+    x: Tensor,
+    y: Tensor,
+    size: float,
+    batch_x: Tensor | None,
+    batch_y: Tensor | None,
+    self_ids: Tensor | None,
+    **kw: object,
+) -> tuple[Tensor, Tensor]:
+    """``found`` with the queries ``redo`` answered by the torch backend's ``search``
+    instead (radius ``size`` or k = ``size``), sorted by query, then source."""
+    i, j = found
+    if redo.numel() == 0:
+        return i, j
+    by = batch_y[redo] if batch_y is not None else None
+    sid = self_ids[redo] if self_ids is not None else None
+    i2, j2 = search(x, y[redo], size, batch_x, by, None, self_ids=sid, **kw)
+    return _sorted(torch.cat([i, redo[i2]]), torch.cat([j, j2]), x.shape[0])
+
+
 def radius_search(
     x: Tensor,
     y: Tensor,
@@ -114,31 +138,17 @@ def radius_search(
     )
     full = torch.bincount(row, minlength=m) >= CANDIDATES
     d2 = _search_torch.sqdist(x[col], y[row], None)
-    keep = (d2 <= r * r) & ~full[row]
-    if batch_x is not None and batch_y is not None:
-        keep &= batch_x[col] == batch_y[row]
-    if self_ids is not None:
-        keep &= col != self_ids[row]
+    keep = _search_torch.pair_mask(row, col, batch_x, batch_y, self_ids, (d2 <= r * r) & ~full[row])
     i, j, d2 = _sorted(row[keep], col[keep], n, d2[keep])
     if max_num_neighbors is not None:
         mask = _search_torch.cap_nearest(i, j, d2, max_num_neighbors)
         if mask is not None:
             i, j = i[mask], j[mask]
     redo = torch.nonzero(full).flatten()
-    if redo.numel() == 0:
-        return i, j
-    i2, j2 = _search_torch.radius_search(
-        x,
-        y[redo],
-        r,
-        batch_x,
-        batch_y[redo] if batch_y is not None else None,
-        None,
-        self_ids=self_ids[redo] if self_ids is not None else None,
-        max_num_neighbors=max_num_neighbors,
-        num_graphs=num_graphs,
-    )
-    return _sorted(torch.cat([i, redo[i2]]), torch.cat([j, j2]), n)
+    return _redo(
+        _search_torch.radius_search, (i, j), redo, x, y, r, batch_x, batch_y, self_ids,
+        max_num_neighbors=max_num_neighbors, num_graphs=num_graphs,
+    )  # fmt: skip
 
 
 def knn_search(
@@ -164,11 +174,7 @@ def knn_search(
     returned = torch.bincount(row, minlength=m)
     farthest = torch.zeros(m, dtype=torch.float64, device=x.device)
     farthest = farthest.scatter_reduce(0, row, d2, "amax", include_self=True)
-    usable = torch.ones_like(row, dtype=torch.bool)
-    if batch_x is not None and batch_y is not None:
-        usable &= batch_x[col] == batch_y[row]
-    if self_ids is not None:
-        usable &= col != self_ids[row]
+    usable = _search_torch.pair_mask(row, col, batch_x, batch_y, self_ids)
     row, col, d2 = row[usable], col[usable], d2[usable]
     # order each query's candidates by (d2, j): sort by j, then stably by d2, then by row
     o = torch.argsort(col)
@@ -186,16 +192,7 @@ def knn_search(
     take = (rank < k) & settled[row]
     i, j = _sorted(row[take], col[take], n)
     redo = torch.nonzero(~settled).flatten()
-    if redo.numel() == 0:
-        return i, j
-    i2, j2 = _search_torch.knn_search(
-        x,
-        y[redo],
-        k,
-        batch_x,
-        batch_y[redo] if batch_y is not None else None,
-        None,
-        self_ids=self_ids[redo] if self_ids is not None else None,
+    return _redo(
+        _search_torch.knn_search, (i, j), redo, x, y, k, batch_x, batch_y, self_ids,
         num_graphs=num_graphs,
-    )
-    return _sorted(torch.cat([i, redo[i2]]), torch.cat([j, j2]), n)
+    )  # fmt: skip

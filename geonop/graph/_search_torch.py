@@ -281,12 +281,11 @@ def radius_search(
             pos = torch.arange(c0, c0 + total, device=dev) + offset.index_select(0, rep)
             qi = owner.index_select(0, rep)
             d2 = _sqdist_cols(xcols, ycols, pos, qi, box)
-            m = d2 <= r2
-            if self_ids is not None:
-                m &= perm.index_select(0, pos) != self_ids.index_select(0, qi)
-            hit = torch.nonzero(m).flatten()
+            cj = perm.index_select(0, pos)
+            # the batch is part of the cell key: other graphs are never candidates
+            hit = torch.nonzero(pair_mask(qi, cj, None, None, self_ids, d2 <= r2)).flatten()
             bi.append(qi.index_select(0, hit))
-            bj.append(perm.index_select(0, pos.index_select(0, hit)))
+            bj.append(cj.index_select(0, hit))
             bd.append(d2.index_select(0, hit))
         if not bi:
             continue
@@ -319,6 +318,34 @@ def _cell_table(skey: Tensor, grid: _Grid, num_graphs: int, n_queries: int):
     counts = torch.bincount(skey, minlength=cells)
     end = torch.cumsum(counts, 0)
     return end - counts, end
+
+
+def pair_mask(
+    i: Tensor,
+    j: Tensor,
+    batch_x: Tensor | None,
+    batch_y: Tensor | None,
+    self_ids: Tensor | None,
+    mask: Tensor | None = None,
+) -> Tensor:
+    """Which candidate pairs ``(query i, source j)`` may be edges: ``mask`` (all, when
+    ``None``) and-ed with "same graph" and "not the query's own point".
+
+    Args:
+        i, j: Tensors of shape [E] (long), query and source indices.
+        batch_x, batch_y: graph ids, shapes [N] and [M], or ``None`` (not checked).
+        self_ids: Tensor of shape [M], the source each query stands for, or ``None``.
+        mask: Tensor of shape [E] (bool), e.g. the distance test, or ``None``.
+
+    Returns:
+        Tensor of shape [E] (bool).
+    """
+    keep = torch.ones_like(i, dtype=torch.bool) if mask is None else mask
+    if batch_x is not None and batch_y is not None:
+        keep = keep & (batch_x.index_select(0, j) == batch_y.index_select(0, i))
+    if self_ids is not None:
+        keep = keep & (j != self_ids.index_select(0, i))
+    return keep
 
 
 def cap_nearest(i: Tensor, j: Tensor, d2: Tensor, m: int) -> Tensor | None:

@@ -46,6 +46,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -280,6 +281,58 @@ def _cosine(name: str, p: Tensor) -> Tensor:
     return q / norm
 
 
+@dataclass(frozen=True)
+class _Job:
+    """A validated search: points, batch vectors, box, threads; ``y is None`` for a
+    graph within ``x`` (its batch vector is then ``bx``)."""
+
+    x: Tensor
+    y: Tensor | None
+    bx: Tensor | None
+    by: Tensor | None
+    box: Tensor | None
+    workers: int
+    num_graphs: int
+
+
+def _bipartite_job(
+    x: Tensor, y: Tensor, batch_x: object, batch_y: object, batch_size: object,
+    num_workers: object, box: object,
+) -> _Job:  # fmt: skip
+    """The checks :func:`radius` and :func:`knn` share, after their points."""
+    bx = _batch("batch_x", batch_x, x.shape[0], x.device)
+    by = _batch("batch_y", batch_y, y.shape[0], x.device)
+    bx, by = _pair_batches(bx, by, x.shape[0], y.shape[0], x.device)
+    num_graphs = _num_graphs(batch_size, bx, by)
+    workers = _workers(num_workers)
+    lengths = _box(box, x.shape[1], x.device)
+    _inside("x", x, lengths)
+    _inside("y", y, lengths)
+    return _Job(x, y, bx, by, lengths, workers, num_graphs)
+
+
+def _graph_job(
+    x: Tensor, batch: object, batch_size: object, num_workers: object, box: object
+) -> _Job:
+    """The checks :func:`radius_graph` and :func:`knn_graph` share, after their points."""
+    b = _batch("batch", batch, x.shape[0], x.device)
+    num_graphs = _num_graphs(batch_size, b)
+    workers = _workers(num_workers)
+    lengths = _box(box, x.shape[1], x.device)
+    _inside("x", x, lengths)
+    return _Job(x, None, b, None, lengths, workers, num_graphs)
+
+
+def _with_cosine(job: _Job, cosine: object) -> _Job:
+    """With ``cosine=True`` the points become unit vectors (no periodic box then)."""
+    if not _flag("cosine", cosine):
+        return job
+    if job.box is not None:
+        raise InvalidArgumentError("box: a periodic box cannot be combined with cosine=True")
+    y = None if job.y is None else _cosine("y", job.y)
+    return replace(job, x=_cosine("x", job.x), y=y)
+
+
 # ---------------------------------------------------------------- dispatch
 
 
@@ -299,93 +352,69 @@ def _stack(i: Tensor, j: Tensor, flip: bool) -> Tensor:
     return torch.stack([j, i]) if flip else torch.stack([i, j])
 
 
+def _run_tensor(
+    job: _Job, search: str, size: float, *, exclude_self: bool, engine: str, **kw: object
+) -> tuple[Tensor, Tensor]:
+    """``(i, j)`` from the torch or cluster backend's ``search`` (``"radius_search"``,
+    ``size`` the radius, or ``"knn_search"``, ``size`` = k); ``kw`` passed on."""
+    x64 = job.x.to(torch.float64)
+    y64 = x64 if job.y is None else job.y.to(torch.float64)
+    by = job.bx if job.y is None else job.by
+    self_ids = torch.arange(job.x.shape[0], device=job.x.device) if exclude_self else None
+    backend = _search_cluster if engine == "cluster" else _search_torch
+    return getattr(backend, search)(
+        x64, y64, size, job.bx, by, job.box, self_ids=self_ids, num_graphs=job.num_graphs, **kw
+    )
+
+
 def _run_radius(
-    x: Tensor,
-    y: Tensor | None,
-    r: float,
-    bx: Tensor | None,
-    by: Tensor | None,
-    box: Tensor | None,
-    *,
-    loop: bool,
-    cap: int | None,
-    workers: int,
-    flip: bool,
-    engine: str,
-    num_graphs: int,
+    job: _Job, r: float, *, loop: bool, cap: int | None, flip: bool, engine: str
 ) -> Tensor:
-    """``y is None`` means the radius graph of ``x`` (self join)."""
-    device = x.device
+    """Edges of a radius search: bipartite, or the graph of ``job.x`` when ``job.y`` is None."""
+    x, y, device = job.x, job.y, job.x.device
     if engine == "numba":
         out = None
         search = _numba()
-        if search is not None and search.supported(x.shape[1], box):
+        if search is not None and search.supported(x.shape[1], job.box):
+            xn, bxn = _np_points(x), _np(job.bx)
             if y is None:
-                out = search.radius_graph(
-                    _np_points(x), r, _np(bx), loop, cap, workers, flip, num_graphs
-                )
+                out = search.radius_graph(xn, r, bxn, loop, cap, job.workers, flip, job.num_graphs)
             else:
                 out = search.radius(
-                    _np_points(x), _np_points(y), r, _np(bx), _np(by), cap, workers, flip,
-                    num_graphs,
+                    xn, _np_points(y), r, bxn, _np(job.by), cap, job.workers, flip,
+                    job.num_graphs,
                 )  # fmt: skip
         if out is not None:
             return torch.from_numpy(out).to(device)
         engine = "scipy"  # not handled (box, d > 3, a clustered cloud): same answer
     if engine == "scipy":
-        boxn = _np(box)
+        xn, bxn, boxn = _np_points(x), _np(job.bx), _np(job.box)
         if y is None:
-            out = _search_scipy.radius_graph(
-                _np_points(x), r, _np(bx), boxn, loop, cap, workers, flip
-            )
+            out = _search_scipy.radius_graph(xn, r, bxn, boxn, loop, cap, job.workers, flip)
         else:
             out = _search_scipy.radius(
-                _np_points(x), _np_points(y), r, _np(bx), _np(by), boxn, cap, workers, flip
+                xn, _np_points(y), r, bxn, _np(job.by), boxn, cap, job.workers, flip
             )
         return torch.from_numpy(out).to(device)
-    x64 = x.to(torch.float64)
-    y64 = x64 if y is None else y.to(torch.float64)
-    by = bx if y is None else by
-    self_ids = None
-    if y is None and not loop:
-        self_ids = torch.arange(x.shape[0], device=device)
-    search = _search_cluster.radius_search if engine == "cluster" else _search_torch.radius_search
-    i, j = search(
-        x64, y64, r, bx, by, box, self_ids=self_ids, max_num_neighbors=cap, num_graphs=num_graphs
+    exclude_self = y is None and not loop
+    i, j = _run_tensor(
+        job, "radius_search", r, exclude_self=exclude_self, engine=engine, max_num_neighbors=cap
     )
     return _stack(i, j, flip)
 
 
-def _run_knn(
-    x: Tensor,
-    y: Tensor | None,
-    k: int,
-    bx: Tensor | None,
-    by: Tensor | None,
-    box: Tensor | None,
-    *,
-    loop: bool,
-    workers: int,
-    flip: bool,
-    engine: str,
-    num_graphs: int,
-) -> Tensor:
-    device = x.device
-    exclude_self = y is None and not loop
-    if engine == "numba":  # the numba backend does radius searches only
-        engine = "scipy"
-    if engine == "scipy":
-        xn = _np_points(x)
-        yn = xn if y is None else _np_points(y)
-        byn = _np(bx) if y is None else _np(by)
-        out = _search_scipy.knn(xn, yn, k, _np(bx), byn, _np(box), exclude_self, workers, flip)
-        return torch.from_numpy(out).to(device)
-    x64 = x.to(torch.float64)
-    y64 = x64 if y is None else y.to(torch.float64)
-    by = bx if y is None else by
-    self_ids = torch.arange(x.shape[0], device=device) if exclude_self else None
-    search = _search_cluster.knn_search if engine == "cluster" else _search_torch.knn_search
-    i, j = search(x64, y64, k, bx, by, box, self_ids=self_ids, num_graphs=num_graphs)
+def _run_knn(job: _Job, k: int, *, loop: bool, flip: bool, engine: str) -> Tensor:
+    """Edges of a kNN search: bipartite, or the graph of ``job.x`` when ``job.y`` is None."""
+    exclude_self = job.y is None and not loop
+    if engine in ("scipy", "numba"):  # the numba backend does radius searches only
+        xn = _np_points(job.x)
+        yn = xn if job.y is None else _np_points(job.y)
+        byn = _np(job.bx) if job.y is None else _np(job.by)
+        out = _search_scipy.knn(
+            xn, yn, k, _np(job.bx), byn, _np(job.box), exclude_self, job.workers, flip
+        )
+        return torch.from_numpy(out).to(job.x.device)
+    i, j = _run_tensor(job, "knn_search", k, exclude_self=exclude_self, engine=engine)
     return _stack(i, j, flip)
 
 
@@ -435,32 +464,12 @@ def radius(
     x, y = _points("x", x), _points("y", y)
     _same_dims(x, y)
     r = _positive_radius(r)
-    bx = _batch("batch_x", batch_x, x.shape[0], x.device)
-    by = _batch("batch_y", batch_y, y.shape[0], x.device)
-    bx, by = _pair_batches(bx, by, x.shape[0], y.shape[0], x.device)
-    num_graphs = _num_graphs(batch_size, bx, by)
+    job = _bipartite_job(x, y, batch_x, batch_y, batch_size, num_workers, box)
     cap = _max_neighbors(max_num_neighbors)
-    workers = _workers(num_workers)
-    lengths = _box(box, x.shape[1], x.device)
-    _inside("x", x, lengths)
-    _inside("y", y, lengths)
     engine = _radius_engine(backend, _backend(backend, x.device), x.shape[0] + y.shape[0])
     if x.shape[0] == 0 or y.shape[0] == 0:
         return _empty(x.device)
-    return _run_radius(
-        x,
-        y,
-        r,
-        bx,
-        by,
-        lengths,
-        loop=True,
-        cap=cap,
-        workers=workers,
-        flip=False,
-        engine=engine,
-        num_graphs=num_graphs,
-    )
+    return _run_radius(job, r, loop=True, cap=cap, flip=False, engine=engine)
 
 
 def radius_graph(
@@ -498,31 +507,14 @@ def radius_graph(
     """
     x = _points("x", x)
     r = _positive_radius(r)
-    b = _batch("batch", batch, x.shape[0], x.device)
-    num_graphs = _num_graphs(batch_size, b)
+    job = _graph_job(x, batch, batch_size, num_workers, box)
     loop = _flag("loop", loop)
     cap = _max_neighbors(max_num_neighbors)
     flip = _flow(flow)
-    workers = _workers(num_workers)
-    lengths = _box(box, x.shape[1], x.device)
-    _inside("x", x, lengths)
     engine = _radius_engine(backend, _backend(backend, x.device), x.shape[0])
     if x.shape[0] == 0:
         return _empty(x.device)
-    return _run_radius(
-        x,
-        None,
-        r,
-        b,
-        None,
-        lengths,
-        loop=loop,
-        cap=cap,
-        workers=workers,
-        flip=flip,
-        engine=engine,
-        num_graphs=num_graphs,
-    )
+    return _run_radius(job, r, loop=loop, cap=cap, flip=flip, engine=engine)
 
 
 def _check_k(k: object, available: int, what: str) -> int:
@@ -571,34 +563,12 @@ def knn(
     x, y = _points("x", x), _points("y", y)
     _same_dims(x, y)
     k = _check_k(k, x.shape[0], f"x has {x.shape[0]} points")
-    bx = _batch("batch_x", batch_x, x.shape[0], x.device)
-    by = _batch("batch_y", batch_y, y.shape[0], x.device)
-    bx, by = _pair_batches(bx, by, x.shape[0], y.shape[0], x.device)
-    num_graphs = _num_graphs(batch_size, bx, by)
-    workers = _workers(num_workers)
-    lengths = _box(box, x.shape[1], x.device)
-    _inside("x", x, lengths)
-    _inside("y", y, lengths)
-    if _flag("cosine", cosine):
-        if lengths is not None:
-            raise InvalidArgumentError("box: a periodic box cannot be combined with cosine=True")
-        x, y = _cosine("x", x), _cosine("y", y)
+    job = _bipartite_job(x, y, batch_x, batch_y, batch_size, num_workers, box)
+    job = _with_cosine(job, cosine)
     engine = _backend(backend, x.device)
     if y.shape[0] == 0:
         return _empty(x.device)
-    return _run_knn(
-        x,
-        y,
-        k,
-        bx,
-        by,
-        lengths,
-        loop=True,
-        workers=workers,
-        flip=False,
-        engine=engine,
-        num_graphs=num_graphs,
-    )
+    return _run_knn(job, k, loop=True, flip=False, engine=engine)
 
 
 def knn_graph(
@@ -644,30 +614,10 @@ def knn_graph(
         k = _check_k(k, n, f"x has {n} points")
     else:
         k = _check_k(k, n - 1, f"x has {n} points, so without self-loops at most {n - 1}")
-    b = _batch("batch", batch, n, x.device)
-    num_graphs = _num_graphs(batch_size, b)
+    job = _with_cosine(_graph_job(x, batch, batch_size, num_workers, box), cosine)
     flip = _flow(flow)
-    workers = _workers(num_workers)
-    lengths = _box(box, x.shape[1], x.device)
-    _inside("x", x, lengths)
-    if _flag("cosine", cosine):
-        if lengths is not None:
-            raise InvalidArgumentError("box: a periodic box cannot be combined with cosine=True")
-        x = _cosine("x", x)
     engine = _backend(backend, x.device)
-    return _run_knn(
-        x,
-        None,
-        k,
-        b,
-        None,
-        lengths,
-        loop=loop,
-        workers=workers,
-        flip=flip,
-        engine=engine,
-        num_graphs=num_graphs,
-    )
+    return _run_knn(job, k, loop=loop, flip=flip, engine=engine)
 
 
 __all__ = ["BACKENDS", "knn", "knn_graph", "radius", "radius_graph"]

@@ -14,6 +14,8 @@ from geonop.models.base import (
     registered_models,
 )
 from geonop.models.field_mlp import FieldMLP
+from geonop.models.neural_field import NeuralFieldOperator
+from geonop.models.volume_surface import VolumeSurfaceModel
 from geonop.models.particles import GNS, GraphInteractionOperator
 
 __all__ = [
@@ -21,7 +23,9 @@ __all__ = [
     "FieldMLP",
     "GeonopModel",
     "GraphInteractionOperator",
+    "NeuralFieldOperator",
     "StepOutput",
+    "VolumeSurfaceModel",
     "build_model",
     "check_arguments",
     "model_class",

@@ -77,6 +77,9 @@ class GeonopModel(nn.Module):
     #: True when the prediction at a point depends on that point's inputs only, so that
     #: prediction at many query points may be split into chunks
     pointwise: ClassVar[bool] = False
+    #: ``Data`` attributes that need their own ``<name>_batch`` vector when samples are
+    #: batched (e.g. ``("surface_pos",)`` for a second point set per sample)
+    follow_batch: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -92,6 +95,8 @@ class GeonopModel(nn.Module):
         self.normalizer = Normalizer()
         #: ``[[name, channels], ...]`` layout of ``y`` (names validation metrics by field)
         self.output_fields: list[list[Any]] | None = None
+        #: ``[[name, channels], ...]`` layout of ``surface_y`` for models that predict it
+        self.surface_fields: list[list[Any]] | None = None
 
     # -- configuration ------------------------------------------------------------------
     @property

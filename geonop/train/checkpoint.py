@@ -163,6 +163,7 @@ def save_checkpoint(
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "normalization": model.normalizer.state(),
         "output_fields": model.output_fields,
+        "surface_fields": model.surface_fields,
         "data": dict(data or {}),
         "config": dict(config or {}),
         "metrics": {k: float(v) for k, v in (metrics or {}).items()},
@@ -232,6 +233,7 @@ def model_from_checkpoint(ckpt: Mapping[str, Any], path: PathLike = "checkpoint"
     if ckpt.get("normalization"):
         model.set_normalization(ckpt["normalization"])
     model.output_fields = ckpt.get("output_fields")
+    model.surface_fields = ckpt.get("surface_fields")
     return model
 
 

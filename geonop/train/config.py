@@ -82,6 +82,9 @@ class TrainingConfig:
     early_stopping: EarlyStoppingConfig = _f(help="early stopping", factory=EarlyStoppingConfig)
     max_time: float | None = _f(None, help="wall-clock budget of this run in seconds "
                                    "(accepts 90, '90s', '30m', '1h30m', '01:30:00')")
+    schedule_clock: str = _f("steps", help="what the learning-rate schedule follows: 'steps' "
+                             "(max_steps), or 'time' (the fraction of max_time spent; for fixed "
+                             "wall-clock budgets, not bitwise reproducible)", choices=("steps", "time"))
     device: str = _f("auto", help="auto (CUDA if available), cpu, cuda, cuda:1, ...")
     deterministic: bool = _f(True, help="deterministic algorithms (bitwise reproducible on CPU)")
     progress: str = _f("auto", help="progress bar: auto (on a terminal), on, off",
@@ -109,6 +112,8 @@ class DataConfig:
     stats_samples: int | None = _f(None, help="compute normalisation statistics on at most "
                                       "this many training samples")
     args: dict[str, Any] = _f(help="keyword arguments of the dataset class", factory=dict)
+    val_args: dict[str, Any] = _f(help="keyword arguments that differ for the validation "
+                                  "dataset (with val_root), e.g. {split: test}", factory=dict)
 
 
 @dataclass

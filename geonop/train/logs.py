@@ -104,24 +104,38 @@ class Progress:
         Steps already done (resumed runs).
     setting : str
         ``"on"``, ``"off"`` or ``"auto"`` (on when stderr is a terminal).
+    seconds : float, optional
+        A time-budgeted run: the bar counts seconds of the budget instead of steps.
     """
 
-    def __init__(self, total: int, initial: int, setting: str = "auto") -> None:
+    def __init__(self, total: int, initial: int, setting: str = "auto",
+                 seconds: float | None = None) -> None:
         from tqdm.auto import tqdm
 
         enabled = setting == "on" or (setting == "auto" and sys.stderr.isatty())
+        self.seconds = seconds
+        self.steps = initial
         self.bar = tqdm(
-            total=total, initial=initial, disable=not enabled, unit="step", dynamic_ncols=True,
+            total=round(seconds) if seconds else total, initial=0 if seconds else initial,
+            disable=not enabled, unit="s" if seconds else "step", dynamic_ncols=True,
             file=sys.stderr,
-            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]",
+            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} s [{elapsed}<{remaining}{postfix}]"
+            if seconds else "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]",
             desc="train",
         )
 
-    def update(self, n: int, loss: float, lr: float, samples_per_s: float) -> None:
-        """Advance by ``n`` steps and show the latest figures."""
-        self.bar.set_postfix_str(f"loss={loss:.4g}, lr={lr:.3g}, {samples_per_s:.1f} samples/s",
+    def update(self, n: int, loss: float, lr: float, samples_per_s: float,
+               elapsed: float | None = None) -> None:
+        """Advance by ``n`` steps (time-budgeted: to ``elapsed`` seconds) and show the
+        latest figures."""
+        self.steps += n
+        step = f"step {self.steps}, " if self.seconds else ""
+        self.bar.set_postfix_str(f"{step}loss={loss:.4g}, lr={lr:.3g}, {samples_per_s:.1f} samples/s",
                                  refresh=False)
-        self.bar.update(n)
+        if self.seconds and elapsed is not None:
+            self.bar.update(max(0, min(int(elapsed), self.bar.total) - self.bar.n))
+        elif not self.seconds:
+            self.bar.update(n)
 
     def write(self, message: str) -> None:
         """Print a line without breaking the bar."""

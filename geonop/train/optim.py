@@ -46,13 +46,15 @@ class LRSchedule:
         self.step_size = int(step_size)
         self.gamma = float(gamma)
 
-    def __call__(self, step: int) -> float:
+    def __call__(self, step: int, progress: float | None = None) -> float:
+        """Factor at ``step``; ``progress`` in [0, 1] (fraction of a time budget spent), when
+        given, replaces ``step / max_steps`` after the warm-up (cosine only)."""
         if step < self.warmup_steps:
             return (step + 1) / self.warmup_steps
         s = step - self.warmup_steps
         if self.kind == "cosine":
             span = max(1, self.max_steps - self.warmup_steps)
-            progress = min(1.0, s / span)
+            progress = min(1.0, s / span if progress is None else max(0.0, progress))
             return self.min_ratio + (1 - self.min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
         if self.kind == "step":
             return self.gamma ** (s // self.step_size)

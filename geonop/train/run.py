@@ -53,7 +53,7 @@ def build_data(cfg: Config) -> DataSplit:
         raise ConfigError("data.root: required (a folder, glob or list of sample files)")
     ds = build_dataset(d.dataset, d.root, d.args)
     if d.val_root is not None:
-        val = build_dataset(d.dataset, d.val_root, d.args)
+        val = build_dataset(d.dataset, d.val_root, {**d.args, **d.val_args})
         return DataSplit(ds, list(range(len(ds))), val, list(range(len(val))))
     if d.val_fraction <= 0:
         return DataSplit(ds, list(range(len(ds))), None, None)

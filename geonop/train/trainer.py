@@ -247,7 +247,7 @@ class Trainer:
         self.checkpoint_dir = self.output_dir / "checkpoints"
         self.run_config = dict(run_config or {})
         self.callbacks = list(callbacks)
-        self.follow_batch = follow_batch
+        self.follow_batch = list(dict.fromkeys([*(follow_batch or ()), *model.follow_batch]))
         self.verbose = verbose
         # state (restored by resume)
         self.step = 0
@@ -305,6 +305,8 @@ class Trainer:
         spec = self.data_description().get("spec", {})
         if self.model.output_fields is None and spec.get("targets"):
             self.model.output_fields = [list(t) for t in spec["targets"]]
+        if self.model.surface_fields is None and spec.get("surface_targets"):
+            self.model.surface_fields = [list(t) for t in spec["surface_targets"]]
         if ckpt is not None:
             if ckpt.get("normalization"):
                 self.model.set_normalization(ckpt["normalization"])
@@ -440,12 +442,16 @@ class Trainer:
             self._train_log = CSVLog(self.output_dir / "train.csv", resume_step)
             self._eval_log = CSVLog(self.output_dir / "eval.csv", resume_step)
             self._tb = make_tensorboard(cfg.tensorboard, self.output_dir / "tensorboard")
-            self._progress = Progress(max_steps, self.step, cfg.progress)
+            self._progress = Progress(
+                max_steps, self.step, cfg.progress,
+                cfg.max_time if cfg.schedule_clock == "time" and cfg.max_time else None)
         if ckpt is not None:
             self._say(f"resumed from {resume} at step {self.step} (epoch {self.epoch})")
         else:
+            span = (f"{cfg.max_time:.0f} s" if cfg.schedule_clock == "time" and cfg.max_time
+                    else f"{max_steps} steps")
             self._say(f"training {type(model).__name__} ({model.num_parameters():,} parameters) "
-                      f"for {max_steps} steps on {ctx.device}"
+                      f"for {span} on {ctx.device}"
                       + (f" x {ctx.world_size} processes" if ctx.distributed else ""))
         for cb in self.callbacks:
             cb.on_train_start(self)
@@ -468,7 +474,8 @@ class Trainer:
             logs = {"loss": out["loss"], "lr": out["lr"], "grad_norm": out["grad_norm"]}
             if self._progress is not None:
                 dt = max(time.monotonic() - interval["t"], 1e-9)
-                self._progress.update(1, out["loss"], out["lr"], interval["samples"] / dt)
+                self._progress.update(1, out["loss"], out["lr"], interval["samples"] / dt,
+                                      time.monotonic() - t_start)
             if cfg.log_every and self.step % cfg.log_every == 0:
                 self._log_train(interval, out)
                 interval = {"loss": 0.0, "weight": 0.0, "samples": 0.0, "points": 0.0,
@@ -484,10 +491,9 @@ class Trainer:
             final = stop is not None or self.step >= max_steps
             if self.val_dataset is not None and (
                 (cfg.eval_every and self.step % cfg.eval_every == 0) or final
-            ) and stop != "interrupted":
-                if self._evaluate_and_track():
-                    stop = stop or "early_stopped"
-                    final = True
+            ) and stop != "interrupted" and self._evaluate_and_track():
+                stop = stop or "early_stopped"
+                final = True
             if final or (cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0):
                 self._save("last.pt")
             if stop is not None:
@@ -543,9 +549,10 @@ class Trainer:
             torch.tensor(points, dtype=torch.float64, device=ctx.device),
             torch.tensor(float(self._stop_signal is not None), dtype=torch.float64, device=ctx.device),
             torch.tensor(float(time_up), dtype=torch.float64, device=ctx.device),
+            torch.tensor(time.monotonic() - t_start, dtype=torch.float64, device=ctx.device),
         ])
         D.all_reduce(red)
-        g_loss, g_weight, g_samples, g_points, g_signal, g_time = red.tolist()
+        g_loss, g_weight, g_samples, g_points, g_signal, g_time, g_elapsed = red.tolist()
         loss = g_loss / g_weight if g_weight > 0 else float("nan")
         if not math.isfinite(loss):
             self._fail(f"non-finite training loss ({loss}) at step {self.step + 1}")
@@ -559,6 +566,12 @@ class Trainer:
         grad_norm = _grad_norm(self._params, cfg.grad_clip)
         if not math.isfinite(grad_norm) and self.scaler is None:
             self._fail(f"non-finite gradient norm ({grad_norm}) at step {self.step + 1}")
+        if cfg.schedule_clock == "time" and cfg.max_time:
+            # every process sets the same rate: the elapsed time is averaged over processes
+            progress = g_elapsed / ctx.world_size / cfg.max_time
+            factor_lr = self.scheduler.lr_lambdas[0](self.step, progress)
+            for group in self.optimizer.param_groups:
+                group["lr"] = group["initial_lr"] * factor_lr
         lr = self.optimizer.param_groups[0]["lr"]
         if self.scaler is not None:
             self.scaler.step(self.optimizer)
@@ -790,8 +803,8 @@ def evaluate_model(
     device = torch.device(device)
     rank, world = D.world_info()
     idx = list(range(len(dataset))) if indices is None else [int(i) for i in indices]
-    loader = make_loader(dataset, eval_sampler(idx, batch_size, rank, world), num_workers,
-                         follow_batch)
+    follow = list(dict.fromkeys([*(follow_batch or ()), *model.follow_batch]))
+    loader = make_loader(dataset, eval_sampler(idx, batch_size, rank, world), num_workers, follow)
     was_training = model.training
     model.eval()
     sums: dict[str, list[float]] = {}

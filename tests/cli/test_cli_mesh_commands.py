@@ -1,4 +1,4 @@
-"""``geonop info``, ``geonop convert`` and ``geonop demo`` on the shipped meshes."""
+"""``geonop info``, ``geonop convert`` and ``geonop tour`` on the shipped meshes."""
 
 from __future__ import annotations
 
@@ -68,8 +68,8 @@ def test_convert_round_trip(tmp_path: Path) -> None:
     np.testing.assert_array_equal(a.cells["tetra"], b.cells["tetra"])
 
 
-def test_demo_writes_summary_pictures_and_paraview_files(tmp_path: Path) -> None:
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+def test_tour_writes_summary_pictures_and_paraview_files(tmp_path: Path) -> None:
+    assert main(["tour", "--out", str(tmp_path)]) == 0
     report = json.loads((tmp_path / "summary.json").read_text())
     assert (tmp_path / "summary.md").exists()
     assert len(report["pictures"]) >= 3 and len(report["paraview"]) >= 4
@@ -85,6 +85,6 @@ def test_demo_writes_summary_pictures_and_paraview_files(tmp_path: Path) -> None
     assert graph.num_points == 1024
 
 
-def test_demo_missing_meshes_dir(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert main(["demo", "--meshes", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+def test_tour_missing_meshes_dir(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["tour", "--meshes", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "example mesh not found" in capsys.readouterr().err

@@ -111,6 +111,21 @@ def test_wall_clock_budget_stops_and_saves(config_factory, tmp_path):
     assert result.metrics  # a final validation ran
 
 
+def test_time_clock_schedule_decays_over_the_budget(config_factory, tmp_path):
+    """``schedule_clock: time``: the cosine follows the fraction of max_time spent, so the
+    rate is near its minimum when the budget ends, whatever max_steps says."""
+    cfg = config_factory(tmp_path / "run", max_steps=1_000_000, max_time="3s", checkpoint_every=0,
+                         schedule_clock="time", scheduler="cosine", lr=1e-2, min_lr=1e-4,
+                         log_every=1, eval_every=0)
+    result = train(cfg, verbose=False)
+    assert result.status == "time_limit"
+    lrs = [float(r["lr"]) for r in _rows(tmp_path / "run" / "train.csv")]
+    peak = lrs.index(max(lrs))  # after the warm-up
+    assert len(lrs) >= 3 and lrs[peak] > 0.9e-2
+    assert lrs[-1] < 0.25e-2  # a step-clocked cosine over 1e6 steps would still be at 1e-2
+    assert all(a >= b - 1e-12 for a, b in zip(lrs[peak:], lrs[peak + 1:]))
+
+
 class NanAfter(FieldMLP):
     """Returns a NaN loss from its ``nan_at``-th training step on."""
 

@@ -9,6 +9,8 @@ zero in the free stream, so ``Cp = p / (0.5 U_inf^2)``).
 One sample, as :class:`torch_geometric.data.Data`::
 
     pos             [N, 2]   cell centres (m)
+    x               [N, 3]   signed distance to the wall (m) and unit direction away from
+                             the nearest wall point (:func:`~geonop.data.airfoil.features.wall_features`)
     y               [N, 4]   U_x, U_y (m/s), p (m^2/s^2), nut (m^2/s)
     u               [1, 2]   global inputs: U_inf (m/s), angle of attack (degrees)
     surface_pos     [M, 2]   wall-face centres
@@ -16,7 +18,12 @@ One sample, as :class:`torch_geometric.data.Data`::
     surface_length  [M]      wall-face lengths (m)
     surface_y       [M, 3]   p, wall shear stress x, y (OpenFOAM's wallShearStress, m^2/s^2)
     cl, cd          [1]      OpenFOAM's lift and drag coefficients
-    reynolds        [1]
+    reynolds, u_inf, aoa_deg, nu   [1]
+
+With ``nondimensional=True`` the fields are ``y = [U / U_inf, Cp, nut / nu]``,
+``surface_y = [Cp, tau / (0.5 U_inf^2)]`` and ``u = [Re / 1e6, angle of attack]``: flows at
+different speeds then look alike, which is what a surrogate should learn
+(:func:`~geonop.data.airfoil.features.to_si` converts back).
 
 With ``query_points`` set, the training view ``dataset[(i, seed)]`` keeps a random subset of
 that many volume points (the surface is always whole).
@@ -27,6 +34,7 @@ from __future__ import annotations
 import json
 import os
 from collections import OrderedDict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Union
 
@@ -34,8 +42,14 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
+from geonop.data.airfoil.features import (
+    closed_polygon,
+    to_nondimensional,
+    wall_faces,
+    wall_features,
+)
 from geonop.data.base import GeometryDataset
-from geonop.errors import CorruptFileError, InvalidArgumentError, MissingFileError
+from geonop.errors import CorruptFileError, InvalidArgumentError, InvalidMeshError, MissingFileError
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -45,6 +59,10 @@ VOLUME_TARGETS = (("U", 2), ("p", 1), ("nut", 1))
 SURFACE_TARGETS = (("p", 1), ("wall_shear", 2))
 #: global inputs, the layout of ``Data.u``
 GLOBAL_INPUTS = ("u_inf", "aoa_deg")
+#: global inputs of the non-dimensional view
+GLOBAL_INPUTS_NONDIMENSIONAL = ("reynolds_1e6", "aoa_deg")
+#: kinematic viscosity of the shipped data when a manifest does not say (m^2/s)
+DEFAULT_NU = 1.56e-5
 
 
 def default_root() -> Path:
@@ -78,18 +96,22 @@ class AirfoilRANSDataset(GeometryDataset):
         Volume points per training view (``dataset[(i, seed)]``); ``None`` keeps all.
     cache_meshes : int
         Shape meshes kept in memory (a shape's cases share one mesh).
+    nondimensional : bool
+        Fields in ``U / U_inf``, ``Cp``, ``nut / nu`` (see the module docstring).
     """
 
-    normalized_fields = ("pos", "y", "u", "surface_y")
+    normalized_fields = ("pos", "x", "y", "u", "surface_y")
 
     def __init__(self, root: PathLike | None = None, split: str = "train",
-                 query_points: int | None = None, cache_meshes: int = 8) -> None:
+                 query_points: int | None = None, cache_meshes: int = 64,
+                 nondimensional: bool = False) -> None:
         self.root = Path(root) if root is not None else default_root()
         if split not in ("train", "test", "all"):
             raise InvalidArgumentError(f"split: {split!r} (expected 'train', 'test' or 'all')")
         if query_points is not None and int(query_points) < 1:
             raise InvalidArgumentError(f"query_points: {query_points} must be positive")
         self.split = split
+        self.nondimensional = bool(nondimensional)
         self.query_points = None if query_points is None else int(query_points)
         manifest = _load_json(self.root / "manifest.json")
         splits = _load_json(self.root / "split.json")
@@ -130,6 +152,10 @@ class AirfoilRANSDataset(GeometryDataset):
         path = self.root / "meshes" / f"{shape_id}.npz"
         mesh = self._read_npz(path, ("volume_pos", "surface_pos", "surface_normal",
                                      "surface_length", "surface_cell", "outline"))
+        try:
+            mesh["volume_x"] = wall_features(mesh["outline"], mesh["volume_pos"])
+        except InvalidMeshError as exc:
+            raise CorruptFileError(path, f"bad airfoil outline ({exc})") from exc
         if self._cache:
             self._meshes[shape_id] = mesh
             while len(self._meshes) > self._cache:
@@ -157,8 +183,9 @@ class AirfoilRANSDataset(GeometryDataset):
             ``volume_pos`` [N, 2], ``volume_u`` [N, 2], ``volume_p`` [N], ``volume_nut`` [N],
             ``surface_pos`` [M, 2], ``surface_normal`` [M, 2], ``surface_length`` [M],
             ``surface_p`` [M], ``surface_tau`` [M, 2], ``surface_cell`` [M] (index of the wall
-            cell), ``outline`` [K, 2] (the airfoil polygon, Selig order), and the case's
-            manifest record under ``"meta"``.
+            cell), ``outline`` [K, 2] (the airfoil polygon, Selig order), ``volume_x`` [N, 3]
+            (:func:`~geonop.data.airfoil.features.wall_features`), and the case's manifest
+            record under ``"meta"``.
         """
         if not 0 <= index < len(self):
             raise IndexError(f"case {index} out of range for {len(self)} cases")
@@ -173,20 +200,32 @@ class AirfoilRANSDataset(GeometryDataset):
         return {**mesh, **fields, "meta": rec}
 
     # -- GeometryDataset -----------------------------------------------------------------
+    def nu(self, record: dict[str, Any] | None = None) -> float:
+        """Kinematic viscosity (m^2/s) of a case (or of the dataset)."""
+        if record is not None and "nu" in record:
+            return float(record["nu"])
+        return float(self.manifest.get("nu", DEFAULT_NU))
+
     def get(self, index: int, seed: int | None = None) -> Data:
         c = self.case(index)
         rec = c["meta"]
-        y = np.concatenate([c["volume_u"].astype(np.float32), c["volume_p"][:, None].astype(np.float32),
-                            c["volume_nut"][:, None].astype(np.float32)], axis=1)
-        pos = c["volume_pos"].astype(np.float32)
+        y = np.concatenate([c["volume_u"], c["volume_p"][:, None], c["volume_nut"][:, None]],
+                           axis=1).astype(np.float32)
+        surface_y = np.concatenate([c["surface_p"][:, None], c["surface_tau"]], axis=1)
+        pos, x = c["volume_pos"].astype(np.float32), c["volume_x"]
         if seed is not None and self.query_points is not None and self.query_points < len(pos):
             rng = np.random.default_rng(seed)
             keep = np.sort(rng.choice(len(pos), size=self.query_points, replace=False))
-            pos, y = pos[keep], y[keep]
-        surface_y = np.concatenate([c["surface_p"][:, None], c["surface_tau"]], axis=1)
+            pos, x, y = pos[keep], x[keep], y[keep]
+        nu = self.nu(rec)
+        if self.nondimensional:
+            y, surface_y = to_nondimensional(y, surface_y, rec["u_inf"], nu)
+            u = [[rec["reynolds"] * 1e-6, rec["aoa_deg"]]]
+        else:
+            u = [[rec["u_inf"], rec["aoa_deg"]]]
         return Data(
-            pos=torch.from_numpy(pos), y=torch.from_numpy(y),
-            u=torch.tensor([[rec["u_inf"], rec["aoa_deg"]]], dtype=torch.float32),
+            pos=torch.from_numpy(pos), x=torch.from_numpy(x), y=torch.from_numpy(y),
+            u=torch.tensor(u, dtype=torch.float32),
             surface_pos=torch.from_numpy(c["surface_pos"].astype(np.float32)),
             surface_normal=torch.from_numpy(c["surface_normal"].astype(np.float32)),
             surface_length=torch.from_numpy(c["surface_length"].astype(np.float32)),
@@ -194,19 +233,100 @@ class AirfoilRANSDataset(GeometryDataset):
             cl=torch.tensor([rec["cl"]], dtype=torch.float64),
             cd=torch.tensor([rec["cd"]], dtype=torch.float64),
             reynolds=torch.tensor([rec["reynolds"]], dtype=torch.float64),
+            u_inf=torch.tensor([rec["u_inf"]], dtype=torch.float64),
+            aoa_deg=torch.tensor([rec["aoa_deg"]], dtype=torch.float64),
+            nu=torch.tensor([nu], dtype=torch.float64),
             case_id=rec["case_id"],
         )
 
     def spec(self) -> dict[str, Any]:
+        nondim = self.nondimensional
         return {
             "dataset": "AirfoilRANSDataset",
             "targets": [list(t) for t in VOLUME_TARGETS],
             "surface_targets": [list(t) for t in SURFACE_TARGETS],
-            "global_inputs": list(GLOBAL_INPUTS),
+            "global_inputs": list(GLOBAL_INPUTS_NONDIMENSIONAL if nondim else GLOBAL_INPUTS),
+            "nondimensional": nondim,
+            "nu": self.nu(),
             "dim": 2,
-            "units": "SI, chord 1 m, density 1 (kinematic pressure, zero in the free stream)",
+            "units": ("U / U_inf, Cp, nut / nu; surface Cp, tau / (0.5 U_inf^2)" if nondim else
+                      "SI, chord 1 m, density 1 (kinematic pressure, zero in the free stream)"),
             "model_args": {"out_channels": sum(c for _, c in VOLUME_TARGETS)},
         }
 
+    @classmethod
+    def inference_data(cls, spec: Mapping[str, Any], mesh: Any, query: Any = None,
+                       params: Mapping[str, Any] | None = None) -> Data:
+        """Model input for a new airfoil: ``mesh`` is its outline (a ``.dat`` file read by
+        :func:`geonop.read`, or a 2D mesh whose ``line`` cells form the closed wall).
+
+        ``params`` (or ``mesh.meta``) gives the free stream: ``aoa_deg`` and one of
+        ``u_inf`` (m/s) or ``reynolds`` (chord 1 m). ``query`` defaults to
+        :func:`~geonop.data.airfoil.features.default_query_points`.
+        """
+        from geonop.data.airfoil.features import default_query_points
+
+        outline = outline_of(mesh)
+        values = {**dict(getattr(mesh, "meta", {}) or {}), **dict(params or {})}
+        nu = float(values.get("nu", spec.get("nu", DEFAULT_NU)))
+        u_inf, aoa = free_stream(values, nu)
+        if query is None:
+            pos = default_query_points(outline)
+        else:
+            pos = np.asarray(getattr(query, "points", query), dtype=np.float64)[:, :2]
+        faces = wall_faces(outline)
+        u = ([[u_inf / nu * 1e-6, aoa]] if spec.get("nondimensional") else [[u_inf, aoa]])
+        return Data(
+            pos=torch.from_numpy(pos.astype(np.float32)),
+            x=torch.from_numpy(wall_features(outline, pos)),
+            u=torch.tensor(u, dtype=torch.float32),
+            **{k: torch.from_numpy(v) for k, v in faces.items()},
+            u_inf=torch.tensor([u_inf], dtype=torch.float64),
+            aoa_deg=torch.tensor([aoa], dtype=torch.float64),
+            nu=torch.tensor([nu], dtype=torch.float64),
+        )
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)}, split={self.split!r}, root='{self.root}')"
+
+
+def outline_of(mesh: Any) -> np.ndarray:
+    """The closed airfoil polygon [K, 2] of a mesh read from a ``.dat`` file (or any 2D mesh
+    whose ``line`` cells form one closed curve), or of an [K, 2] array."""
+    if isinstance(mesh, np.ndarray):
+        pts = mesh
+    else:
+        points = np.asarray(getattr(mesh, "points", None))
+        cells = getattr(mesh, "cells", {}) or {}
+        if points.ndim != 2 or "line" not in cells:
+            raise InvalidMeshError("an airfoil needs a closed outline (a .dat file or line cells)")
+        lines = np.asarray(cells["line"])
+        order = [int(lines[0, 0])]
+        nxt = {int(a): int(b) for a, b in lines}
+        while len(order) <= len(lines):
+            b = nxt.get(order[-1])
+            if b is None:
+                raise InvalidMeshError("the airfoil outline is not one closed curve")
+            if b == order[0]:
+                break
+            order.append(b)
+        pts = points[order, :2]
+    pts, _ = closed_polygon(pts)
+    return pts
+
+
+def free_stream(values: Mapping[str, Any], nu: float) -> tuple[float, float]:
+    """``(u_inf, aoa_deg)`` from ``aoa_deg`` and ``u_inf`` or ``reynolds`` (chord 1 m)."""
+    if "aoa_deg" not in values and "aoa" not in values:
+        raise InvalidArgumentError("flow conditions: give the angle of attack 'aoa_deg' (degrees)")
+    aoa = float(values.get("aoa_deg", values.get("aoa")))
+    if "u_inf" in values:
+        u_inf = float(values["u_inf"])
+    elif "reynolds" in values:
+        u_inf = float(values["reynolds"]) * nu
+    else:
+        raise InvalidArgumentError("flow conditions: give 'u_inf' (m/s) or 'reynolds'")
+    if not (np.isfinite(u_inf) and u_inf > 0 and np.isfinite(aoa)):
+        raise InvalidArgumentError(f"flow conditions: u_inf {u_inf} must be positive, "
+                                   f"aoa_deg {aoa} finite")
+    return u_inf, aoa

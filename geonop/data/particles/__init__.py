@@ -11,6 +11,8 @@
 - :mod:`~geonop.data.particles.mpm`: 2D MLS-MPM scenes of water, sand and jelly with
   Taichi (needs ``taichi``; imported lazily).
 - :mod:`~geonop.data.particles.generate`: whole datasets, resumable.
+- :mod:`~geonop.data.particles.vtk_series`: trajectories as ParaView time series
+  (``.vtp`` per frame + ``.pvd``).
 
 The shipped dataset lives in ``datasets/particles_small`` (see its README).
 """
@@ -39,7 +41,11 @@ from geonop.data.particles.mpm import (
     Scene,
     random_scene,
 )
-from geonop.data.particles.statistics import minimum_image, trajectory_statistics
+from geonop.data.particles.statistics import (
+    estimate_gravity,
+    minimum_image,
+    trajectory_statistics,
+)
 from geonop.data.particles.trajectory import (
     GOOP,
     JELLY,
@@ -52,6 +58,7 @@ from geonop.data.particles.trajectory import (
     detect_layout,
     open_split,
 )
+from geonop.data.particles.vtk_series import write_vtp_series
 
 __all__ = [
     "GOOP",
@@ -71,6 +78,7 @@ __all__ = [
     "Scene",
     "Trajectory",
     "detect_layout",
+    "estimate_gravity",
     "generate_dataset",
     "make_metadata",
     "minimum_image",
@@ -85,4 +93,5 @@ __all__ = [
     "write_dataset",
     "write_metadata",
     "write_trajectories",
+    "write_vtp_series",
 ]

@@ -38,6 +38,12 @@ from typing import Any
 
 import numpy as np
 
+from geonop.data.particles._checks import (
+    check_bounds_and_dim,
+    check_trajectory_shapes,
+    load_json_object,
+    metadata_path,
+)
 from geonop.data.particles.statistics import trajectory_statistics
 from geonop.data.particles.trajectory import PathLike, Trajectory
 from geonop.errors import (
@@ -75,30 +81,11 @@ def read_metadata(root: PathLike, section: str = "train") -> dict[str, Any]:
     MissingFileError, CorruptFileError
         If the file is missing, is not JSON, or lacks ``bounds`` or ``dim``.
     """
-    path = Path(root)
-    if path.is_dir() or not path.suffix:
-        path = path / "metadata.json"
-    if not path.is_file():
-        raise MissingFileError(path, "dataset metadata not found")
-    try:
-        meta = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CorruptFileError(path, f"not valid JSON ({exc})") from exc
-    if not isinstance(meta, dict):
-        raise CorruptFileError(path, "metadata must be a JSON object")
+    path = metadata_path(root)
+    meta = load_json_object(path)
     if section in meta and isinstance(meta[section], dict):
         meta = dict(meta[section])
-    for key in ("bounds", "dim"):
-        if key not in meta:
-            raise CorruptFileError(path, f"metadata has no {key!r}")
-    try:
-        bounds = np.asarray(meta["bounds"], dtype=np.float64)
-        dim = int(meta["dim"])
-    except (TypeError, ValueError) as exc:
-        raise CorruptFileError(path, f"metadata 'bounds'/'dim' unreadable ({exc})") from exc
-    if bounds.shape != (dim, 2):
-        raise CorruptFileError(path, f"metadata 'bounds' must have shape [{dim}, 2], "
-                                     f"got {list(bounds.shape)}")
+    check_bounds_and_dim(path, meta)
     return meta
 
 
@@ -285,18 +272,9 @@ class NpzTrajectoryFile:
 
     def _check_shapes(self, name: str, shape: Sequence[int], tshape: Sequence[int],
                       key: str | None = None) -> None:
-        pkey = key or f"{name}/position"
-        tkey = key or f"{name}/particle_type"
-        if len(shape) != 3:
-            raise CorruptFileError(self.path, f"trajectory {name!r} key {pkey!r}: positions must have "
-                                              f"shape [T, N, d], got {list(shape)}")
-        if len(tshape) not in (0, 1) or (len(tshape) == 1 and tshape[0] != shape[1]):
-            raise CorruptFileError(self.path, f"trajectory {name!r} key {tkey!r}: particle_type has "
-                                              f"shape {list(tshape)}, positions have {shape[1]} particles")
-        dim = self.metadata.get("dim")
-        if dim is not None and int(dim) != shape[2]:
-            raise CorruptFileError(self.path, f"trajectory {name!r} key {pkey!r}: {shape[2]}-D positions "
-                                              f"but metadata says dim={dim}")
+        check_trajectory_shapes(self.path, name, shape, tshape, self.metadata.get("dim"),
+                                key or f"{name}/position", key or f"{name}/particle_type",
+                                scalar_type=True)
 
     # -- public ------------------------------------------------------------------------
     @property

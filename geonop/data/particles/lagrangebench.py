@@ -28,6 +28,12 @@ from typing import Any
 import numpy as np
 
 import geonop.optional
+from geonop.data.particles._checks import (
+    check_bounds_and_dim,
+    check_trajectory_shapes,
+    load_json_object,
+    metadata_path,
+)
 from geonop.data.particles.deepmind import _discard
 from geonop.data.particles.statistics import trajectory_statistics
 from geonop.data.particles.trajectory import KINEMATIC, WATER, PathLike, Trajectory
@@ -61,30 +67,14 @@ def read_metadata(root: PathLike) -> dict[str, Any]:
     ------
     MissingFileError, CorruptFileError
     """
-    path = Path(root)
-    if path.is_dir() or not path.suffix:
-        path = path / "metadata.json"
-    if not path.is_file():
-        raise MissingFileError(path, "dataset metadata not found")
+    path = metadata_path(root)
+    meta = load_json_object(path)
+    dim = check_bounds_and_dim(path, meta)
     try:
-        meta = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CorruptFileError(path, f"not valid JSON ({exc})") from exc
-    if not isinstance(meta, dict):
-        raise CorruptFileError(path, "metadata must be a JSON object")
-    for key in ("bounds", "dim"):
-        if key not in meta:
-            raise CorruptFileError(path, f"metadata has no {key!r}")
-    try:
-        dim = int(meta["dim"])
-        bounds = np.asarray(meta["bounds"], dtype=np.float64)
         pbc = meta.get("periodic_boundary_conditions", False)
         pbc = [bool(pbc)] * dim if np.ndim(pbc) == 0 else [bool(p) for p in pbc]
     except (TypeError, ValueError) as exc:
-        raise CorruptFileError(path, f"metadata 'bounds'/'dim'/'periodic_boundary_conditions' "
-                                     f"unreadable ({exc})") from exc
-    if bounds.shape != (dim, 2):
-        raise CorruptFileError(path, f"metadata 'bounds' must have shape [{dim}, 2], got {list(bounds.shape)}")
+        raise CorruptFileError(path, f"metadata 'periodic_boundary_conditions' unreadable ({exc})") from exc
     if len(pbc) < dim:
         raise CorruptFileError(path, f"metadata 'periodic_boundary_conditions' has {len(pbc)} "
                                      f"entries for dim={dim}")
@@ -138,16 +128,8 @@ class H5TrajectoryFile:
             raise CorruptFileError(self.path, "no trajectory groups in this file")
 
     def _check(self, name: str, shape: Sequence[int], tshape: Sequence[int]) -> None:
-        if len(shape) != 3:
-            raise CorruptFileError(self.path, f"trajectory {name!r} key 'position': must have shape "
-                                              f"[T, N, d], got {list(shape)}")
-        if tuple(tshape) != (shape[1],):
-            raise CorruptFileError(self.path, f"trajectory {name!r} key 'particle_type': shape "
-                                              f"{list(tshape)}, positions have {shape[1]} particles")
-        dim = self.metadata.get("dim")
-        if dim is not None and int(dim) != shape[2]:
-            raise CorruptFileError(self.path, f"trajectory {name!r} key 'position': {shape[2]}-D "
-                                              f"positions but metadata says dim={dim}")
+        check_trajectory_shapes(self.path, name, shape, tshape, self.metadata.get("dim"),
+                                "position", "particle_type")
 
     @property
     def names(self) -> list[str]:

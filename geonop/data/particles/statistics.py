@@ -142,3 +142,34 @@ def trajectory_statistics(
         "acc_mean": acc.mean.tolist(), "acc_std": acc.std().tolist(),
         "count_vel": int(vel.count), "count_acc": int(acc.count),
     }
+
+
+def estimate_gravity(trajectories: Iterable[ArrayOrTrajectory], frames: int = 4) -> np.ndarray:
+    """Gravity per frame^2 from training trajectories: the median over trajectories of the mean
+    acceleration over their first ``frames`` accelerations.
+
+    In falling-block scenes the first frames are free fall, so this recovers ``g dt^2``;
+    the dataset-wide ``acc_mean`` does not (particles at rest dominate it).
+
+    Parameters
+    ----------
+    trajectories : iterable of Trajectory or array of shape [T, N, d]
+    frames : int
+
+    Returns
+    -------
+    ndarray of shape [d], float64
+    """
+    means = []
+    for item in trajectories:
+        if isinstance(item, Trajectory):
+            item = item.positions
+        p = np.asarray(item.detach().cpu() if hasattr(item, "detach") else item, dtype=np.float64)
+        if p.ndim != 3 or p.shape[0] < 3:
+            raise InvalidArgumentError(
+                f"estimate_gravity: need trajectories of shape [T >= 3, N, d], got {list(p.shape)}")
+        acc = np.diff(p[: frames + 2], n=2, axis=0)
+        means.append(acc.reshape(-1, p.shape[2]).mean(axis=0))
+    if not means:
+        raise InvalidArgumentError("estimate_gravity: no trajectories")
+    return np.median(np.stack(means), axis=0)

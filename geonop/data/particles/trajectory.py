@@ -377,6 +377,10 @@ class ParticleDataset(GeometryDataset):
             "periodic": meta.get("periodic_boundary_conditions", [False] * self.dim)[: self.dim],
             "model_args": {"pos_dim": self.dim, "history": self.history},
         }
+        # simulators take the walls and the radius from the data unless a config sets them
+        for key in ("connectivity_radius", "bounds"):
+            if spec[key] is not None:
+                spec["model_args"][key] = spec[key]
         return json.loads(json.dumps(spec, default=_jsonable))
 
     def statistics(
@@ -385,9 +389,12 @@ class ParticleDataset(GeometryDataset):
         max_samples: int | None = None,
         seed: int = 0,
     ) -> dict[str, FieldStats]:
-        """Velocity and acceleration statistics (per frame, per dimension) over the
-        trajectories of windows ``indices``; ``max_samples`` caps the trajectories read."""
-        from geonop.data.particles.statistics import trajectory_statistics
+        """Normalisation statistics over the trajectories of windows ``indices``
+        (``max_samples`` caps the trajectories read): ``velocity`` and ``acceleration``
+        (per frame, per dimension), and ``gravity``, whose mean is the free-fall
+        acceleration per frame^2 of :func:`~geonop.data.particles.statistics.estimate_gravity`
+        (std 1): simulators use it as the prior their learned accelerations correct."""
+        from geonop.data.particles.statistics import estimate_gravity, trajectory_statistics
 
         idx = range(len(self)) if indices is None else indices
         trajs = sorted({self.locate(int(k))[0] for k in idx})
@@ -399,6 +406,7 @@ class ParticleDataset(GeometryDataset):
         bounds = self.metadata.get("bounds")
         stats = trajectory_statistics((self.trajectory(int(i)) for i in trajs),
                                       periodic=periodic, bounds=bounds)
+        gravity = estimate_gravity(self.trajectory(int(i)) for i in trajs)
         return {
             "velocity": FieldStats(torch.tensor(stats["vel_mean"], dtype=torch.float64),
                                    torch.tensor(stats["vel_std"], dtype=torch.float64),
@@ -406,6 +414,8 @@ class ParticleDataset(GeometryDataset):
             "acceleration": FieldStats(torch.tensor(stats["acc_mean"], dtype=torch.float64),
                                        torch.tensor(stats["acc_std"], dtype=torch.float64),
                                        int(stats["count_acc"])),
+            "gravity": FieldStats(torch.tensor(gravity, dtype=torch.float64),
+                                  torch.ones(len(gravity), dtype=torch.float64), len(trajs)),
         }
 
 

@@ -50,6 +50,12 @@ def semi_implicit_euler(pos: Tensor, prev_pos: Tensor, acceleration: Tensor) -> 
     return pos + (pos - prev_pos) + acceleration
 
 
+def clamp_to_bounds(pos: Tensor, bounds: Tensor) -> Tensor:
+    """Positions [N, d] clamped into the box ``bounds`` [d, 2] (walls the particles cannot cross)."""
+    b = bounds.to(pos)
+    return torch.maximum(torch.minimum(pos, b[:, 1]), b[:, 0])
+
+
 def target_acceleration(pos_history: Tensor, next_pos: Tensor) -> Tensor:
     """``x_{t+1} - 2 x_t + x_{t-1}``: [N, H + 1, d], [N, d] -> [N, d]."""
     return next_pos - 2 * pos_history[:, -1] + pos_history[:, -2]

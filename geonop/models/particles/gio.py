@@ -9,7 +9,7 @@ from torch import Tensor
 
 from geonop.errors import InvalidArgumentError
 from geonop.graph import farthest_point_sample, radius_graph, random_sample
-from geonop.models.particles.features import KINEMATIC_TYPE, semi_implicit_euler, wall_distances
+from geonop.models.particles.features import wall_distances
 from geonop.models.particles.simulator import ParticleSimulator
 from geonop.nn import MLP, InteractionProcessor, KernelIntegral
 
@@ -78,10 +78,12 @@ class GraphInteractionOperator(ParticleSimulator):
         num_particle_types: int = 9,
         type_embedding_dim: int = 16,
         noise_std: float = 6.7e-4,
+        gravity_prior: bool = True,
+        wall_clamp: bool = True,
         seed: int = 0,
     ) -> None:
         super().__init__(pos_dim, history, connectivity_radius, bounds, num_particle_types,
-                         type_embedding_dim, noise_std)
+                         type_embedding_dim, noise_std, gravity_prior, wall_clamp)
         if sampling not in ("random", "fps"):
             raise InvalidArgumentError(
                 f"GraphInteractionOperator: sampling must be 'random' or 'fps', got {sampling!r}")
@@ -115,6 +117,7 @@ class GraphInteractionOperator(ParticleSimulator):
                                       query_channels=walls, kernel_hidden=kernel_hidden,
                                       reduction="mean", chunk_size=chunk_size)
         self.head = MLP(latent_dim + walls, pos_dim, latent_dim, num_hidden_layers, layer_norm=False)
+        self._start_from_prior(self.head)
 
     # -- the pipeline -----------------------------------------------------------------------
     def select(self, pos: Tensor, batch: Tensor | None = None) -> Tensor:
@@ -192,9 +195,8 @@ class GraphInteractionOperator(ParticleSimulator):
         """
         sparse_pos, h, sparse_batch = self.latent(pos_history, particle_type, batch)
         pos = pos_history[:, -1]
-        acc = self.normalizer.decode("acceleration", self.decode(sparse_pos, h, sparse_batch, pos, batch))
-        nxt = semi_implicit_euler(pos, pos_history[:, -2], acc.to(pos.dtype))
-        nxt = torch.where((particle_type == KINEMATIC_TYPE)[:, None], pos, nxt)
+        acc = self.decode_acceleration(self.decode(sparse_pos, h, sparse_batch, pos, batch))
+        nxt = self.advance(pos, pos_history[:, -2], acc, particle_type)
         if query_history is None:
             return nxt
         if query_history.dim() != 3 or query_history.shape[1] < 2:
@@ -202,8 +204,8 @@ class GraphInteractionOperator(ParticleSimulator):
                 "GraphInteractionOperator.step: query_history must have shape [M, >= 2, d], got "
                 f"{list(query_history.shape)}")
         q = query_history[:, -1]
-        qa = self.normalizer.decode("acceleration", self.decode(sparse_pos, h, sparse_batch, q, query_batch))
-        return nxt, semi_implicit_euler(q, query_history[:, -2], qa.to(q.dtype))
+        qa = self.decode_acceleration(self.decode(sparse_pos, h, sparse_batch, q, query_batch))
+        return nxt, self.advance(q, query_history[:, -2], qa)
 
     def __repr__(self) -> str:
         sparse = f"num_sparse={self.num_sparse}" if self.num_sparse else f"sparse_ratio={self.sparse_ratio:g}"

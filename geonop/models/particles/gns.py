@@ -48,9 +48,11 @@ class GNS(ParticleSimulator):
         num_particle_types: int = 9,
         type_embedding_dim: int = 16,
         noise_std: float = 6.7e-4,
+        gravity_prior: bool = True,
+        wall_clamp: bool = True,
     ) -> None:
         super().__init__(pos_dim, history, connectivity_radius, bounds, num_particle_types,
-                         type_embedding_dim, noise_std)
+                         type_embedding_dim, noise_std, gravity_prior, wall_clamp)
         self.latent_dim = latent_dim
         self.num_steps = num_steps
         self.node_encoder = MLP(self.node_input_channels, latent_dim, latent_dim, num_hidden_layers)
@@ -58,6 +60,7 @@ class GNS(ParticleSimulator):
         self.processor = InteractionProcessor(latent_dim, num_steps, latent_dim, latent_dim,
                                               num_hidden_layers)
         self.decoder = MLP(latent_dim, pos_dim, latent_dim, num_hidden_layers, layer_norm=False)
+        self._start_from_prior(self.decoder)
 
     def accelerations(self, pos_history: Tensor, particle_type: Tensor,
                       batch: Tensor | None = None) -> Tensor:

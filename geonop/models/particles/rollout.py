@@ -8,8 +8,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from geonop.data.particles.statistics import estimate_gravity
 from geonop.errors import InvalidArgumentError
 from geonop.models.particles.features import KINEMATIC_TYPE
+
+__all__ = ["constant_velocity_rollout", "estimate_gravity", "evaluate_rollouts", "rollout"]
 
 
 @torch.no_grad()
@@ -107,34 +110,6 @@ def constant_velocity_rollout(
         out.append(nxt)
         prev, cur = cur, nxt
     return torch.stack(out) if out else positions.new_zeros(0, *positions.shape[1:])
-
-
-def estimate_gravity(trajectories: Iterable[np.ndarray | Tensor], frames: int = 4) -> np.ndarray:
-    """Gravity per frame^2 from training trajectories: the median over trajectories of the mean
-    acceleration over their first ``frames`` accelerations.
-
-    In falling-block scenes the first frames are free fall, so this recovers ``g dt^2``;
-    the dataset-wide ``acc_mean`` does not (particles at rest dominate it).
-
-    Parameters
-    ----------
-    trajectories : iterable of arrays of shape [T, N, d]
-    frames : int
-
-    Returns
-    -------
-    ndarray of shape [d], float64
-    """
-    means = []
-    for pos in trajectories:
-        p = np.asarray(pos.detach().cpu() if isinstance(pos, Tensor) else pos, dtype=np.float64)
-        if p.ndim != 3 or p.shape[0] < 3:
-            raise InvalidArgumentError(f"estimate_gravity: need trajectories of shape [T >= 3, N, d], got {list(p.shape)}")
-        acc = np.diff(p[: frames + 2], n=2, axis=0)
-        means.append(acc.reshape(-1, p.shape[2]).mean(axis=0))
-    if not means:
-        raise InvalidArgumentError("estimate_gravity: no trajectories")
-    return np.median(np.stack(means), axis=0)
 
 
 def evaluate_rollouts(

@@ -21,12 +21,14 @@ from geonop.models.particles.features import (
     KINEMATIC_TYPE,
     as_bounds,
     check_history,
+    clamp_to_bounds,
     random_walk_noise,
     semi_implicit_euler,
     target_acceleration,
     velocities,
     wall_distances,
 )
+from geonop.nn import MLP
 
 
 class ParticleSimulator(GeonopModel):
@@ -42,10 +44,23 @@ class ParticleSimulator(GeonopModel):
             geonop's jelly, 8).
         type_embedding_dim: width of the type embedding (16 as in GNS).
         noise_std: std of the random-walk noise on the last input velocity during training.
+        gravity_prior: predict the correction to free fall: accelerations are
+            ``g + std * output`` with ``g`` the dataset's ``gravity`` statistic (see
+            :meth:`~geonop.data.particles.ParticleDataset.statistics`) instead of
+            ``mean + std * output``. Free-falling particles then need a zero output,
+            which an untrained or briefly trained network gives, rather than a small
+            offset drowned in the training noise. Subclasses also zero the last layer
+            of their acceleration decoder then, so that an untrained model is exactly the
+            constant-velocity-plus-gravity floor and training learns the correction.
+        wall_clamp: in :meth:`step`, clamp the new positions into ``bounds``, as the
+            MPM generator does with its particles: a wall is a hard constraint, and a
+            prediction that crosses it would otherwise leave the box for good (the next
+            velocity ``x' - x`` then carries the wall's reaction).
 
     Data in: ``pos_history`` [N, H + 1, d], ``particle_type`` [N], ``y`` [N, d] (the next
     positions, training only), ``batch`` [N] for several clouds. Normalisation statistics
-    ``velocity`` and ``acceleration`` (per frame) come from the dataset.
+    ``velocity`` and ``acceleration`` (per frame) and ``gravity`` (per frame^2) come from
+    the dataset.
     """
 
     def __init__(
@@ -57,6 +72,8 @@ class ParticleSimulator(GeonopModel):
         num_particle_types: int = 9,
         type_embedding_dim: int = 16,
         noise_std: float = 6.7e-4,
+        gravity_prior: bool = True,
+        wall_clamp: bool = True,
     ) -> None:
         super().__init__()
         if pos_dim < 1 or history < 1 or not connectivity_radius > 0:
@@ -73,6 +90,8 @@ class ParticleSimulator(GeonopModel):
         self.register_buffer("bounds", as_bounds(bounds, pos_dim, type(self).__name__).float())
         self.num_particle_types = num_particle_types
         self.noise_std = float(noise_std)
+        self.gravity_prior = bool(gravity_prior)
+        self.wall_clamp = bool(wall_clamp)
         self.type_embedding = nn.Embedding(num_particle_types, type_embedding_dim)
 
     @property
@@ -100,6 +119,32 @@ class ParticleSimulator(GeonopModel):
             feats.append(wall_distances(pos_history[:, -1], self.bounds, self.connectivity_radius))
         feats.append(self.type_embedding(particle_type.long()))
         return torch.cat([f.to(self.type_embedding.weight.dtype) for f in feats], dim=-1)
+
+    def _start_from_prior(self, decoder: MLP) -> None:
+        # the decoder's last layer at zero makes the untrained model the free-fall floor
+        if self.gravity_prior:
+            last = decoder.net[-1]
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
+
+    # -- accelerations in the units the network predicts --------------------------------
+    def _acceleration_prior(self, like: Tensor) -> Tensor:
+        if self.gravity_prior and "gravity" in self.normalizer:
+            return self.normalizer.mean("gravity").to(like)
+        if "acceleration" in self.normalizer:
+            return self.normalizer.mean("acceleration").to(like)
+        return torch.zeros(self.pos_dim, dtype=like.dtype, device=like.device)
+
+    def encode_acceleration(self, acc: Tensor) -> Tensor:
+        """Accelerations per frame^2 -> network targets: [N, d] -> [N, d]."""
+        centred = acc - self._acceleration_prior(acc)
+        if "acceleration" not in self.normalizer:
+            return centred
+        return centred / self.normalizer.std("acceleration").to(acc)
+
+    def decode_acceleration(self, pred: Tensor) -> Tensor:
+        """Network outputs -> accelerations per frame^2: [N, d] -> [N, d]."""
+        return self.normalizer.scale("acceleration", pred) + self._acceleration_prior(pred)
 
     # -- to implement ---------------------------------------------------------------------
     def accelerations(self, pos_history: Tensor, particle_type: Tensor,
@@ -129,7 +174,7 @@ class ParticleSimulator(GeonopModel):
         """MSE of normalised accelerations over movable particles, with random-walk noise."""
         hist, acc, movable = self._noisy(batch)
         pred = self.accelerations(hist, batch.particle_type, getattr(batch, "batch", None))
-        target = self.normalizer.encode("acceleration", acc).to(pred.dtype)
+        target = self.encode_acceleration(acc).to(pred.dtype)
         err = ((pred - target) ** 2)[movable]
         count = max(1, err.numel())
         return StepOutput(err.sum() / count, float(count))
@@ -142,8 +187,8 @@ class ParticleSimulator(GeonopModel):
         check_history(hist, self.history, self.pos_dim, type(self).__name__)
         movable = batch.particle_type != KINEMATIC_TYPE
         pred_n = self.accelerations(hist, batch.particle_type, getattr(batch, "batch", None)).float()
-        target_n = self.normalizer.encode("acceleration", target_acceleration(hist, batch.y)).float()
-        pred_acc = self.normalizer.decode("acceleration", pred_n)
+        target_n = self.encode_acceleration(target_acceleration(hist, batch.y).float())
+        pred_acc = self.decode_acceleration(pred_n)
         next_pos = semi_implicit_euler(hist[:, -1].float(), hist[:, -2].float(), pred_acc)
         count = torch.tensor(float(int(movable.sum()) * self.pos_dim), device=hist.device)
         return {
@@ -162,7 +207,16 @@ class ParticleSimulator(GeonopModel):
     def step(self, pos_history: Tensor, particle_type: Tensor, batch: Tensor | None = None) -> Tensor:
         """One semi-implicit Euler step: [N, H + 1, d] -> next positions [N, d]; kinematic
         particles stay where they are."""
-        acc = self.normalizer.decode("acceleration", self.accelerations(pos_history, particle_type, batch))
-        nxt = semi_implicit_euler(pos_history[:, -1], pos_history[:, -2], acc.to(pos_history.dtype))
-        kinematic = particle_type == KINEMATIC_TYPE
-        return torch.where(kinematic[:, None], pos_history[:, -1], nxt)
+        acc = self.decode_acceleration(self.accelerations(pos_history, particle_type, batch))
+        return self.advance(pos_history[:, -1], pos_history[:, -2], acc, particle_type)
+
+    def advance(self, pos: Tensor, prev_pos: Tensor, acc: Tensor,
+                particle_type: Tensor | None = None) -> Tensor:
+        """Semi-implicit Euler with accelerations per frame^2, then the wall clamp (when
+        on); kinematic particles stay where they are. All [N, d] -> [N, d]."""
+        nxt = semi_implicit_euler(pos, prev_pos, acc.to(pos.dtype))
+        if self.wall_clamp and self.has_walls:
+            nxt = clamp_to_bounds(nxt, self.bounds)
+        if particle_type is None:
+            return nxt
+        return torch.where((particle_type == KINEMATIC_TYPE)[:, None], pos, nxt)

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from geonop.data.particles import ParticleDataset, Trajectory, trajectory_statistics, write_dataset
+from geonop.data.particles import (
+    ParticleDataset,
+    Trajectory,
+    estimate_gravity,
+    trajectory_statistics,
+    write_dataset,
+)
 from geonop.data.particles.trajectory import PARTICLE_TYPES, detect_layout
 from geonop.errors import InvalidArgumentError, InvalidMeshError, MissingFileError
 
@@ -116,10 +122,13 @@ def test_particle_dataset_reads_folder_lazily(tmp_path):
     spec = ds.spec()
     assert spec["bounds"] == [[0.1, 0.9], [0.1, 0.9]] and spec["dt"] == 0.0025
     assert spec["connectivity_radius"] == 0.02 and spec["periodic"] == [False, False]
+    assert spec["model_args"] == {"pos_dim": 2, "history": 5, "connectivity_radius": 0.02,
+                                  "bounds": [[0.1, 0.9], [0.1, 0.9]]}
     stats = ds.statistics()
     ref = trajectory_statistics(trajs)
     np.testing.assert_allclose(stats["velocity"].mean.numpy(), ref["vel_mean"])
     np.testing.assert_allclose(stats["acceleration"].std.numpy(), ref["acc_std"])
+    np.testing.assert_allclose(stats["gravity"].mean.numpy(), estimate_gravity(trajs))
     assert ParticleDataset(tmp_path, "test").num_trajectories == 1
 
 

@@ -12,6 +12,7 @@ from geonop.data.particles import (
     SAND,
     WATER,
     ParticleDataset,
+    estimate_gravity,
     read_dataset,
     trajectory_statistics,
 )
@@ -66,6 +67,9 @@ def test_statistics_are_those_of_the_training_split(shipped):
     # gravity dominates the mean acceleration: -g dt^2 per frame^2, damped by resting frames
     g_frame = meta["generator"]["settings"]["config"]["gravity"] * meta["dt"] ** 2
     assert -g_frame < meta["acc_mean"][1] < 0
+    # the first frames are free fall, so they give gravity itself (the simulators' prior)
+    np.testing.assert_allclose(estimate_gravity(splits["train"]), [0.0, -g_frame],
+                               atol=1e-3 * g_frame)
 
 
 def test_no_nan_and_no_particle_leaves_the_box(shipped):

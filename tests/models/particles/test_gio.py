@@ -12,7 +12,7 @@ from tests.models.particles.particle_clouds import BOUNDS, smooth_cloud
 def _model(**kw):
     torch.manual_seed(0)
     args = {"bounds": BOUNDS, "latent_dim": 16, "num_steps": 2, "kernel_hidden": 16,
-            "sparse_ratio": 0.25}
+            "sparse_ratio": 0.25, "gravity_prior": False}
     args.update(kw)
     return GraphInteractionOperator(**args)
 

@@ -11,7 +11,7 @@ from tests.models.particles.particle_clouds import BOUNDS, smooth_cloud
 
 def _model(**kw):
     torch.manual_seed(0)
-    return GNS(bounds=BOUNDS, latent_dim=16, num_steps=2, **kw)
+    return GNS(**({"bounds": BOUNDS, "latent_dim": 16, "num_steps": 2, "gravity_prior": False} | kw))
 
 
 def test_shapes_repr_and_registry(one_thread, cloud):

@@ -26,7 +26,8 @@ def test_smoke_training_lowers_validation_loss(one_thread, tmp_path, name, cls):
     assert result.status == "completed" and result.step == 60
     model = geonop.load(tmp_path / "run" / "checkpoints" / "last.pt")
     assert isinstance(model, cls)
-    # the same architecture, untrained, with the same normalisation, scores worse
+    # the same architecture, untrained, with the same normalisation, scores worse (with the
+    # gravity prior an untrained model is already the free-fall floor, hence no big margin)
     torch.manual_seed(0)
     fresh = cls(**model.config["kwargs"])
     fresh.set_normalization(model.normalizer.state())
@@ -34,5 +35,5 @@ def test_smoke_training_lowers_validation_loss(one_thread, tmp_path, name, cls):
     val = ParticleDataset(ROOT / "datasets" / "particles_small", "valid", stride=30)
     before = evaluate_model(fresh, val, batch_size=2)
     after = evaluate_model(model, val, batch_size=2)
-    assert after["loss"] < 0.9 * before["loss"], (before, after)
+    assert after["loss"] < before["loss"], (before, after)
     assert after["mse_position"] < before["mse_position"]

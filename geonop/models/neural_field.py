@@ -1,0 +1,310 @@
+"""A neural-field operator from geometry to fields: anchored tokens, attention, local decoding.
+
+The design follows the anchored neural-field surrogates for aerodynamics (AB-UPT,
+https://arxiv.org/abs/2502.09692; enf2enf; MARIO; GINO's geometry-to-latent-to-query
+pipeline):
+
+1. **Geometry tokens.** The wall is described by its surface points and normals only (no
+   CFD mesh at inference). Tokens are anchored in space: the surface points themselves
+   (farthest-point subsampled when there are more than ``max_surface_tokens``), volume
+   anchors offset from ``anchor_sources`` surface points along their normals at
+   ``anchor_distances``, and far-field anchors on circles (spheres) of ``far_radii`` around
+   the body. All are functions of the geometry alone, so predictions do not depend on where
+   the user asks for them.
+2. **Conditioning.** Global inputs (Reynolds number, angle of attack, ...) are embedded and
+   modulate every LayerNorm (adaptive LayerNorm, DiT style).
+3. **Processing.** ``encoder_layers`` unmodulated then ``processor_layers`` modulated
+   self-attention blocks over the tokens, with a learned spatial bias per head
+   (:class:`~geonop.nn.attention.ModulatedAttentionBlock`).
+4. **Decoding.** Any query point, described by Fourier features of its position and
+   multi-scale features of its signed distance and wall direction, cross-attends to its
+   sample's tokens (``decoder_layers`` blocks; heads with a spatial bias attend locally).
+   A volume head and a surface head share the decoder, so one model predicts both.
+   Queries are decoded in chunks of ``chunk_size``: memory is bounded for any number of
+   points, and the prediction at a point does not depend on the other queries (zero-shot
+   super-resolution: train on random subsets, evaluate on the full mesh).
+
+Inputs and targets follow :class:`~geonop.models.volume_surface.VolumeSurfaceModel` (query
+points ``pos`` with wall features ``x``, wall points ``surface_pos``/``surface_normal``,
+global inputs ``u``, targets ``y`` and ``surface_y``), which also defines the loss, the
+validation metrics and :meth:`predict_all`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+from torch_geometric.data import Batch, Data
+
+from geonop.errors import InvalidArgumentError
+from geonop.graph.sampling import farthest_point_sample
+from geonop.models.volume_surface import VolumeSurfaceModel
+from geonop.nn.attention import ModulatedAttentionBlock
+from geonop.nn.encodings import DistanceEncoding, FourierEncoding
+from geonop.nn.mlp import MLP
+
+_TOKEN_TYPES = 3  # surface, near-wall anchor, far-field anchor
+
+
+class NeuralFieldOperator(VolumeSurfaceModel):
+    """Geometry and global conditions to volume and surface fields at any query points.
+
+    Args:
+        out_channels: volume output channels (``Data.y``).
+        surface_channels: surface output channels (``Data.surface_y``; 0: none).
+        pos_dim: spatial dimension (2 or 3).
+        global_channels: channels of ``Data.u`` (0: unconditioned).
+        hidden_channels: token and query width.
+        heads: attention heads.
+        encoder_layers: geometry-only self-attention blocks.
+        processor_layers: condition-modulated self-attention blocks.
+        decoder_layers: condition-modulated cross-attention blocks of the queries.
+        max_surface_tokens: surface points kept as tokens (farthest-point subsampled).
+        anchor_sources: surface points that seed near-wall anchors.
+        anchor_distances: offsets of near-wall anchors along the normals (length units).
+        far_radii: radii of the far-field anchor circles/spheres around the body centroid.
+        far_anchors: anchors per far-field radius.
+        num_frequencies: wavelengths of the Fourier features of positions.
+        min_wavelength: finest wavelength of the Fourier features (length units).
+        max_wavelength: coarsest wavelength of the Fourier features.
+        distance_scales: length scales of the signed-distance features.
+        attention_lengths: initial (smallest, largest) attention length of the heads.
+        decoder_neighbors: tokens each query attends to, the nearest ones (0: all tokens).
+        surface_weight: weight of the surface loss relative to the volume loss.
+        chunk_size: queries decoded at once (bounds memory at inference).
+
+    Shapes:
+        - **input:** see the module docstring
+        - **output:** ``forward`` gives normalised volume predictions [N, out_channels];
+          :meth:`forward_all` gives ``(volume [N, C], surface [M, C_s])``
+    """
+
+    def __init__(
+        self,
+        out_channels: int,
+        surface_channels: int = 0,
+        pos_dim: int = 2,
+        global_channels: int = 0,
+        hidden_channels: int = 96,
+        heads: int = 4,
+        encoder_layers: int = 1,
+        processor_layers: int = 3,
+        decoder_layers: int = 2,
+        max_surface_tokens: int = 256,
+        anchor_sources: int = 48,
+        anchor_distances: Sequence[float] = (0.02, 0.08, 0.3),
+        far_radii: Sequence[float] = (1.5, 5.0),
+        far_anchors: int = 16,
+        num_frequencies: int = 12,
+        min_wavelength: float = 0.05,
+        max_wavelength: float = 50.0,
+        distance_scales: Sequence[float] = (1e-3, 4e-3, 1.6e-2, 6.4e-2, 0.25, 1.0, 4.0),
+        attention_lengths: Sequence[float] = (0.05, 2.0),
+        decoder_neighbors: int = 32,
+        surface_weight: float = 1.0,
+        chunk_size: int = 16384,
+    ) -> None:
+        super().__init__()
+        if out_channels < 1 or surface_channels < 0 or global_channels < 0:
+            raise InvalidArgumentError("NeuralFieldOperator: out_channels >= 1, surface_channels "
+                                       "and global_channels >= 0")
+        if pos_dim not in (2, 3):
+            raise InvalidArgumentError(f"NeuralFieldOperator: pos_dim must be 2 or 3, got {pos_dim}")
+        if min(max_surface_tokens, anchor_sources, chunk_size) < 1 or far_anchors < 0:
+            raise InvalidArgumentError("NeuralFieldOperator: token counts and chunk_size must be "
+                                       "positive")
+        self.out_channels = out_channels
+        self.surface_channels = surface_channels
+        self.pos_dim = pos_dim
+        self.global_channels = global_channels
+        self.hidden_channels = hidden_channels
+        self.max_surface_tokens = max_surface_tokens
+        self.anchor_sources = anchor_sources
+        self.anchor_distances = [float(d) for d in anchor_distances]
+        self.far_radii = [float(r) for r in far_radii]
+        self.far_anchors = far_anchors
+        self.surface_weight = float(surface_weight)
+        self.chunk_size = int(chunk_size)
+        self.decoder_neighbors = int(decoder_neighbors)
+
+        self.pos_enc = FourierEncoding(pos_dim, num_frequencies, min_wavelength, max_wavelength)
+        self.dist_enc = DistanceEncoding(distance_scales)
+        local = self.pos_enc.out_channels + self.dist_enc.out_channels + pos_dim
+        self.token_in = MLP(local + _TOKEN_TYPES, hidden_channels, hidden_channels, 1, "gelu",
+                            layer_norm=True)
+        self.query_in = MLP(local, hidden_channels, hidden_channels, 1, "gelu", layer_norm=True)
+        cond = hidden_channels if global_channels else 0
+        self.cond = (nn.Sequential(nn.Linear(global_channels, hidden_channels), nn.GELU(),
+                                   nn.Linear(hidden_channels, hidden_channels), nn.GELU())
+                     if global_channels else None)
+        lengths = tuple(attention_lengths)
+        self.encoder = nn.ModuleList(
+            ModulatedAttentionBlock(hidden_channels, heads, 0, length_scales=lengths)
+            for _ in range(encoder_layers))
+        self.processor = nn.ModuleList(
+            ModulatedAttentionBlock(hidden_channels, heads, cond, length_scales=lengths)
+            for _ in range(processor_layers))
+        self.decoder = nn.ModuleList(
+            ModulatedAttentionBlock(hidden_channels, heads, cond, length_scales=lengths, cross=True)
+            for _ in range(decoder_layers))
+        self.volume_head = MLP(hidden_channels, out_channels, hidden_channels, 1, "gelu",
+                               layer_norm=False)
+        self.surface_head = (MLP(hidden_channels, surface_channels, hidden_channels, 1, "gelu",
+                                 layer_norm=False) if surface_channels else None)
+        directions = _sphere_directions(far_anchors, pos_dim) if far_anchors else torch.zeros(0, pos_dim)
+        self.register_buffer("far_directions", directions, persistent=False)
+
+    # -- inputs ---------------------------------------------------------------------------
+    def _local(self, pos: Tensor, sdf: Tensor, direction: Tensor) -> Tensor:
+        return torch.cat([self.pos_enc(pos), self.dist_enc(sdf), direction], dim=-1)
+
+    # -- tokens ---------------------------------------------------------------------------
+    def _tokens_of(self, sp: Tensor, sn: Tensor) -> tuple[Tensor, Tensor]:
+        """Token positions [T, d] and inputs [T, F] of one sample's geometry."""
+        if sp.shape[0] > self.max_surface_tokens:
+            keep = farthest_point_sample(sp, self.max_surface_tokens)
+            surf_p, surf_n = sp[keep], sn[keep]
+        else:
+            surf_p, surf_n = sp, sn
+        parts_p, parts_f = [], []
+        zeros = surf_p.new_zeros(surf_p.shape[0])
+        parts_p.append(surf_p)
+        parts_f.append(self._typed(self._local(surf_p, zeros, surf_n), 0))
+        if self.anchor_distances:
+            k = min(self.anchor_sources, sp.shape[0])
+            src = farthest_point_sample(sp, k)
+            for dist in self.anchor_distances:
+                p = sp[src] + dist * sn[src]
+                parts_p.append(p)
+                parts_f.append(self._typed(self._local(p, sp.new_full((k,), dist), sn[src]), 1))
+        if self.far_anchors and self.far_radii:
+            centre = sp.mean(0, keepdim=True)
+            dirs = self.far_directions.to(sp.dtype)
+            for r in self.far_radii:
+                p = centre + r * dirs
+                parts_p.append(p)
+                parts_f.append(self._typed(self._local(p, sp.new_full((len(dirs),), r), dirs), 2))
+        return torch.cat(parts_p), torch.cat(parts_f)
+
+    @staticmethod
+    def _typed(features: Tensor, kind: int) -> Tensor:
+        onehot = features.new_zeros(features.shape[0], _TOKEN_TYPES)
+        onehot[:, kind] = 1.0
+        return torch.cat([features, onehot], dim=-1)
+
+    def encode(self, data: Data | Batch) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+        """Processed geometry tokens of every sample.
+
+        Returns
+        -------
+        (tokens [B, T, D], token_pos [B, T, d], mask [B, T] bool (``None``: no padding),
+        cond [B, D] or None)
+        """
+        sp, sn, sb = self.surface_inputs(data)
+        num_graphs = int(sb.max().item()) + 1 if sb.numel() else 1
+        num_graphs = max(num_graphs, self.num_graphs(data))
+        per = [self._tokens_of(sp[sb == g], sn[sb == g]) for g in range(num_graphs)]
+        t_max = max(p.shape[0] for p, _ in per)
+        dev = sp.device
+        pos = sp.new_zeros(num_graphs, t_max, self.pos_dim)
+        feats = sp.new_zeros(num_graphs, t_max, per[0][1].shape[1])
+        mask = torch.zeros(num_graphs, t_max, dtype=torch.bool, device=dev)
+        for g, (p, f) in enumerate(per):
+            pos[g, : len(p)], feats[g, : len(p)], mask[g, : len(p)] = p, f, True
+        if bool(mask.all()):
+            mask = None
+        tokens = self.token_in(feats)
+        cond = None if self.cond is None else self.cond(self.conditions(data, num_graphs))
+        for block in self.encoder:
+            tokens = block(tokens, pos, None, context_mask=mask)
+        for block in self.processor:
+            tokens = block(tokens, pos, cond, context_mask=mask)
+        return tokens, pos, mask, cond
+
+    # -- decoding -------------------------------------------------------------------------
+    def decode(self, encoded: tuple[Tensor, Tensor, Tensor, Tensor | None], pos: Tensor,
+               sdf: Tensor, direction: Tensor, batch: Tensor, surface: bool = False) -> Tensor:
+        """Normalised fields at query points, in chunks of :attr:`chunk_size` per sample.
+
+        Parameters
+        ----------
+        encoded : tuple
+            The output of :meth:`encode`.
+        pos : Tensor of shape [N, d]
+        sdf : Tensor of shape [N]
+        direction : Tensor of shape [N, d]
+        batch : LongTensor of shape [N]
+        surface : bool
+            Use the surface head instead of the volume head.
+
+        Returns
+        -------
+        Tensor of shape [N, C] (C: ``surface_channels`` or ``out_channels``)
+        """
+        tokens, tpos, mask, cond = encoded
+        head = self.surface_head if surface else self.volume_head
+        if head is None:
+            raise InvalidArgumentError("this NeuralFieldOperator has no surface head")
+        out = pos.new_empty(pos.shape[0], head.out_channels)
+        for g in range(tokens.shape[0]):
+            idx = (batch == g).nonzero().squeeze(1)
+            for s in range(0, idx.numel(), self.chunk_size):
+                rows = idx[s: s + self.chunk_size]
+                q_pos = pos[rows].unsqueeze(0)
+                h = self.query_in(self._local(pos[rows], sdf[rows], direction[rows])).unsqueeze(0)
+                c = None if cond is None else cond[g: g + 1]
+                m = None if mask is None else mask[g: g + 1]
+                nbr = self._nearest_tokens(q_pos, tpos[g: g + 1], m)
+                for block in self.decoder:
+                    h = block(h, q_pos, c, tokens[g: g + 1], tpos[g: g + 1], m, nbr)
+                out[rows] = head(h.squeeze(0)).to(out.dtype)
+        return out
+
+    def _nearest_tokens(self, q_pos: Tensor, t_pos: Tensor, mask: Tensor | None) -> Tensor | None:
+        """Indices [1, n, k] of each query's ``decoder_neighbors`` nearest real tokens."""
+        k = self.decoder_neighbors
+        t = t_pos.shape[1] if mask is None else int(mask.sum())
+        if k <= 0 or k >= t:
+            return None
+        d2 = torch.cdist(q_pos, t_pos)
+        if mask is not None:
+            d2 = d2.masked_fill(~mask.view(1, 1, -1), float("inf"))
+        return d2.topk(k, dim=-1, largest=False).indices
+
+    def forward(self, data: Data | Batch) -> Tensor:
+        """Normalised volume predictions: tensor of shape [N, out_channels]."""
+        pos, sdf, direction, batch = self.volume_inputs(data)
+        return self.decode(self.encode(data), pos, sdf, direction, batch)
+
+    def forward_all(self, data: Data | Batch) -> tuple[Tensor, Tensor | None]:
+        """Normalised volume [N, C] and surface [M, C_s] predictions (surface ``None``
+        without a surface head), sharing one encoding."""
+        encoded = self.encode(data)
+        pos, sdf, direction, batch = self.volume_inputs(data)
+        vol = self.decode(encoded, pos, sdf, direction, batch)
+        if self.surface_head is None:
+            return vol, None
+        sp, sn, sb = self.surface_inputs(data)
+        surf = self.decode(encoded, sp, sp.new_zeros(sp.shape[0]), sn, sb, surface=True)
+        return vol, surf
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(out_channels={self.out_channels}, "
+                f"surface_channels={self.surface_channels}, pos_dim={self.pos_dim}, "
+                f"global_channels={self.global_channels}, hidden_channels={self.hidden_channels}, "
+                f"layers={len(self.encoder)}+{len(self.processor)}+{len(self.decoder)})")
+
+
+def _sphere_directions(n: int, dim: int) -> Tensor:
+    """``n`` unit vectors spread evenly on the circle (2D) or sphere (3D, Fibonacci)."""
+    if dim == 2:
+        th = torch.arange(n, dtype=torch.float64) * (2 * math.pi / n)
+        return torch.stack([torch.cos(th), torch.sin(th)], 1).float()
+    i = torch.arange(n, dtype=torch.float64) + 0.5
+    z = 1 - 2 * i / n
+    r = torch.sqrt(1 - z * z)
+    phi = i * math.pi * (3 - math.sqrt(5))
+    return torch.stack([r * torch.cos(phi), r * torch.sin(phi), z], 1).float()

@@ -1,0 +1,68 @@
+"""Mesh movers: r-adaptivity that keeps node count and connectivity.
+
+- monitors (:mod:`~geonop.movers.monitor`): where resolution is needed, from a field;
+- :class:`MongeAmpereMover`: the classical Monge-Ampere mover (relaxation, P1 elements);
+- :class:`DataFreeMeshMover`: a learned mover trained on the Monge-Ampere equation alone,
+  for any mesh or point cloud, that never tangles;
+- quality measures (:mod:`~geonop.movers.quality`), the no-tangling check
+  (:func:`untangle_scale`), test fields with sharp fronts and meshes of rectangles.
+
+Domains are axis-aligned rectangles. See ``docs/movers.md``.
+"""
+
+from geonop.movers.dataset import FrontFieldDataset, mesh_data, monitor_statistics
+from geonop.movers.fields import FrontField, random_front_field
+from geonop.movers.grids import (
+    boundary_sides,
+    jittered_delaunay_mesh,
+    orient_counterclockwise,
+    structured_triangle_mesh,
+)
+from geonop.movers.learned import DataFreeMeshMover
+from geonop.movers.monge_ampere import MongeAmpereMover, MoveResult, monge_ampere_residual
+from geonop.movers.monitor import (
+    analytic_gradient_monitor,
+    analytic_hessian_monitor,
+    gradient_monitor,
+    hessian_monitor,
+    recovered_gradient,
+    recovered_hessian,
+)
+from geonop.movers.quality import (
+    equidistribution,
+    interpolate_linear,
+    interpolation_error,
+    minimum_angle,
+    signed_areas,
+    tangled_cells,
+)
+from geonop.movers.untangle import untangle_scale
+
+__all__ = [
+    "DataFreeMeshMover",
+    "FrontField",
+    "FrontFieldDataset",
+    "MongeAmpereMover",
+    "MoveResult",
+    "analytic_gradient_monitor",
+    "analytic_hessian_monitor",
+    "boundary_sides",
+    "equidistribution",
+    "gradient_monitor",
+    "hessian_monitor",
+    "interpolate_linear",
+    "interpolation_error",
+    "jittered_delaunay_mesh",
+    "mesh_data",
+    "minimum_angle",
+    "monge_ampere_residual",
+    "monitor_statistics",
+    "orient_counterclockwise",
+    "random_front_field",
+    "recovered_gradient",
+    "recovered_hessian",
+    "signed_areas",
+    "structured_triangle_mesh",
+    "tangled_cells",
+    "untangle_scale",
+]

@@ -1,0 +1,128 @@
+"""Triangle meshes of rectangles for mesh movers: structured grids and jittered Delaunay meshes,
+and the boundary sides their nodes lie on."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import Delaunay
+
+from geonop.errors import InvalidArgumentError
+
+Bounds = tuple[float, float, float, float]
+
+
+def _check_bounds(bounds: Bounds) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(b) for b in bounds)
+    if not (x1 > x0 and y1 > y0) or not np.isfinite([x0, y0, x1, y1]).all():
+        raise InvalidArgumentError(f"bounds must be (xmin, ymin, xmax, ymax) with xmax > xmin and "
+                                   f"ymax > ymin, got {bounds}")
+    return x0, y0, x1, y1
+
+
+def structured_triangle_mesh(nx: int, ny: int | None = None,
+                             bounds: Bounds = (0.0, 0.0, 1.0, 1.0)) -> tuple[np.ndarray, np.ndarray]:
+    """A structured grid of ``nx x ny`` nodes, each quad split into two triangles along
+    alternating diagonals (a "criss-cross-free" union-jack-like pattern that has no preferred
+    direction on average).
+
+    Parameters
+    ----------
+    nx, ny : int
+        Nodes per side (>= 2); ``ny`` defaults to ``nx``.
+    bounds : (xmin, ymin, xmax, ymax)
+
+    Returns
+    -------
+    points : ndarray of shape [nx * ny, 2]
+    triangles : ndarray of shape [2 (nx - 1) (ny - 1), 3], counter-clockwise
+    """
+    ny = nx if ny is None else ny
+    if int(nx) < 2 or int(ny) < 2:
+        raise InvalidArgumentError(f"structured_triangle_mesh needs nx, ny >= 2, got {nx}, {ny}")
+    nx, ny = int(nx), int(ny)
+    x0, y0, x1, y1 = _check_bounds(bounds)
+    xs, ys = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
+    gx, gy = np.meshgrid(xs, ys, indexing="xy")
+    points = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    i, j = np.meshgrid(np.arange(nx - 1), np.arange(ny - 1), indexing="xy")
+    i, j = i.ravel(), j.ravel()
+    a, b = j * nx + i, j * nx + i + 1
+    c, d = (j + 1) * nx + i + 1, (j + 1) * nx + i
+    flip = (i + j) % 2 == 1
+    t1 = np.where(flip[:, None], np.stack([a, b, d], 1), np.stack([a, b, c], 1))
+    t2 = np.where(flip[:, None], np.stack([b, c, d], 1), np.stack([a, c, d], 1))
+    return points, np.concatenate([t1, t2]).astype(np.int64)
+
+
+def jittered_delaunay_mesh(nx: int, ny: int | None = None, jitter: float = 0.3,
+                           bounds: Bounds = (0.0, 0.0, 1.0, 1.0),
+                           seed: int | np.random.Generator = 0) -> tuple[np.ndarray, np.ndarray]:
+    """An unstructured mesh: grid nodes moved randomly (interior nodes in both directions,
+    boundary nodes along their side), then Delaunay-triangulated.
+
+    Parameters
+    ----------
+    nx, ny : int
+        Nodes per side of the underlying grid (>= 3).
+    jitter : float
+        Largest displacement as a fraction of the grid spacing, in [0, 0.45].
+    bounds : (xmin, ymin, xmax, ymax)
+    seed : int or numpy Generator
+
+    Returns
+    -------
+    points : ndarray of shape [nx * ny, 2]
+    triangles : ndarray of shape [F, 3], counter-clockwise
+    """
+    ny = nx if ny is None else ny
+    if int(nx) < 3 or int(ny) < 3:
+        raise InvalidArgumentError(f"jittered_delaunay_mesh needs nx, ny >= 3, got {nx}, {ny}")
+    if not 0.0 <= jitter <= 0.45:
+        raise InvalidArgumentError(f"jitter must lie in [0, 0.45], got {jitter}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    points, _ = structured_triangle_mesh(nx, ny, bounds)
+    x0, y0, x1, y1 = _check_bounds(bounds)
+    h = np.array([(x1 - x0) / (nx - 1), (y1 - y0) / (ny - 1)])
+    shift = rng.uniform(-jitter, jitter, points.shape) * h
+    sides = boundary_sides(points, bounds)
+    shift[sides[0] | sides[1], 0] = 0.0  # nodes on x = const sides only slide in y
+    shift[sides[2] | sides[3], 1] = 0.0
+    points = points + shift
+    tri = Delaunay(points).simplices.astype(np.int64)
+    return points, orient_counterclockwise(points, tri)
+
+
+def orient_counterclockwise(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """``triangles`` with each row reordered so that its signed area is positive."""
+    p0, p1, p2 = (points[triangles[:, k]] for k in range(3))
+    area2 = (p1[:, 0] - p0[:, 0]) * (p2[:, 1] - p0[:, 1]) - (p2[:, 0] - p0[:, 0]) * (p1[:, 1] - p0[:, 1])
+    out = triangles.copy()
+    neg = area2 < 0
+    out[neg, 1], out[neg, 2] = triangles[neg, 2], triangles[neg, 1]
+    return out
+
+
+def boundary_sides(points: np.ndarray, bounds: Bounds | None = None,
+                   tol: float = 1e-9) -> np.ndarray:
+    """Which side of the rectangle each node lies on.
+
+    Parameters
+    ----------
+    points : ndarray of shape [N, 2]
+    bounds : (xmin, ymin, xmax, ymax), optional
+        Default: the bounding box of ``points``.
+    tol : float
+        Distance tolerance relative to the rectangle size.
+
+    Returns
+    -------
+    ndarray of bool, shape [4, N]
+        Rows: on ``x = xmin``, ``x = xmax``, ``y = ymin``, ``y = ymax`` (corners are on two).
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    if bounds is None:
+        bounds = (*pts.min(0), *pts.max(0))
+    x0, y0, x1, y1 = _check_bounds(bounds)
+    t = tol * max(x1 - x0, y1 - y0)
+    return np.stack([np.abs(pts[:, 0] - x0) <= t, np.abs(pts[:, 0] - x1) <= t,
+                     np.abs(pts[:, 1] - y0) <= t, np.abs(pts[:, 1] - y1) <= t])
