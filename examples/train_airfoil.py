@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> dict:
     stats = train.statistics()                       # training split only
     torch.manual_seed(0)
     model = NeuralFieldOperator(out_channels=4, surface_channels=3, pos_dim=2, global_channels=2,
-                                hidden_channels=64, processor_layers=2, decoder_layers=2,
+                                hidden_channels=64, processor_layers=2, decoder_layers=1,
                                 anchor_sources=32)
     trainer = train_for_budget(model, train, args.budget, args.out / "run", stats=stats,
                                verbose=True)

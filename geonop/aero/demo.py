@@ -41,7 +41,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 #: model of the demo (small enough to train on a laptop CPU in minutes)
 DEMO_MODEL: dict[str, Any] = {"hidden_channels": 64, "heads": 4, "encoder_layers": 1,
-                              "processor_layers": 2, "decoder_layers": 2, "anchor_sources": 32}
+                              "processor_layers": 2, "decoder_layers": 1, "anchor_sources": 32}
 #: training settings of the demo
 DEMO_TRAINING: dict[str, Any] = {"lr": 1e-3, "batch_size": 4, "query_points": 1000}
 

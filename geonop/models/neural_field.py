@@ -92,7 +92,7 @@ class NeuralFieldOperator(VolumeSurfaceModel):
         heads: int = 4,
         encoder_layers: int = 1,
         processor_layers: int = 3,
-        decoder_layers: int = 2,
+        decoder_layers: int = 1,
         max_surface_tokens: int = 256,
         anchor_sources: int = 48,
         anchor_distances: Sequence[float] = (0.02, 0.08, 0.3),
