@@ -27,7 +27,7 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from geonop.aero.metrics import force_coefficients
-from geonop.data.airfoil.dataset import DEFAULT_NU, AirfoilRANSDataset, outline_of
+from geonop.data.airfoil.dataset import DEFAULT_NU, AirfoilRANSDataset
 from geonop.data.airfoil.features import to_si
 from geonop.errors import CheckpointError, InvalidArgumentError
 from geonop.io import Mesh, atomic_write_text, read, write
@@ -188,10 +188,3 @@ class AirfoilSurrogate:
                      "p": surf[:, 0], "tau": surf[:, 1:3]},
             cl=coeff["cl"], cd=coeff["cd"], cm=coeff["cm"], u_inf=u, aoa_deg=aoa,
             reynolds=u / self.nu, cells=cells)
-
-
-def outline(airfoil: Any) -> np.ndarray:
-    """The closed outline [K, 2] of an airfoil path, mesh or array."""
-    if isinstance(airfoil, (str, os.PathLike)):
-        airfoil = read(airfoil)
-    return outline_of(airfoil)
