@@ -182,6 +182,7 @@ def _decode_child(
     from torch_geometric.data import Batch
 
     import geonop
+    from geonop.data.airfoil.dataset import potential_features
     from geonop.data.airfoil.features import default_query_points, wall_features
 
     torch.set_num_threads(threads)
@@ -196,8 +197,10 @@ def _decode_child(
         n_far = points // 5
         pos = default_query_points(outline, n_near=points - n_far, n_far=n_far, seed=0)
         x = wall_features(outline, pos)
+        prior, _ = potential_features(outline, float(data.aoa_deg), pos, data.surface_pos.numpy(), x)
         features_s = time.perf_counter() - t0
         data.pos, data.x = torch.from_numpy(pos.astype(np.float32)), torch.from_numpy(x)
+        data.prior = torch.from_numpy(prior)
         del data.y
         batch = Batch.from_data_list([data], follow_batch=["surface_pos"])
         peak, stop = [_rss_bytes()], threading.Event()
@@ -273,14 +276,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     else:  # spread over the split: every held-out shape, not the first one or two
         indices = sorted({round(float(v)) for v in np.linspace(0, len(test) - 1, max(1, n_test))})
     t0 = time.perf_counter()
-    stats = train.statistics()
+    # --quick: statistics from a quarter of the training cases (the panel solutions of the
+    # others are then computed as training first reads them)
+    stats = train.statistics(max_samples=24 if args.quick else None)
     _say(
         f"bench_aero: {len(train)} training cases, {len(indices)} test cases, budget "
         f"{budget:.0f} s per model, {args.threads} torch thread(s), statistics "
         f"{time.perf_counter() - t0:.1f} s, load average {load_start[0]:.1f}"
     )
     test_sub = _SubsampledView(
-        AirfoilRANSDataset(args.root, split="test", nondimensional=True, query_points=query_points),
+        AirfoilRANSDataset(args.root, split="test", nondimensional=True, query_points=query_points,
+                           potential_flow=True),
         seed=10_000,
     )
     work = Path(args.work_dir) if args.work_dir else Path(tempfile.mkdtemp(prefix="bench_aero_"))

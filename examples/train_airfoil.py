@@ -6,7 +6,7 @@ The Python version of ``geonop demo`` (see docs/aero.md), step by step::
 
 1. the shipped OpenFOAM RANS cases, non-dimensional (U/U_inf, Cp, nut/nu);
 2. a NeuralFieldOperator trained for a wall-clock budget on random subsets of 1,000 cell
-   centres per case;
+   centres per case, correcting the inviscid flow of a panel method;
 3. AirfRANS metrics on the 28 test cases (7 shapes never seen), at full mesh resolution;
 4. the NACA 0012 (not in the dataset) at 4 degrees and Re 3 million from its coordinates alone.
 """
@@ -41,10 +41,14 @@ def main(argv: list[str] | None = None) -> dict:
     train, test = airfoil_datasets(query_points=1000)
     stats = train.statistics()                       # training split only
     torch.manual_seed(0)
-    model = NeuralFieldOperator(out_channels=4, surface_channels=3, pos_dim=2, global_channels=2,
-                                hidden_channels=64, processor_layers=2, decoder_layers=1,
-                                anchor_sources=32)
-    trainer = train_for_budget(model, train, args.budget, args.out / "run", stats=stats,
+    model = NeuralFieldOperator(
+        out_channels=4, surface_channels=3, pos_dim=2, global_channels=2,
+        hidden_channels=64, processor_layers=2, decoder_layers=1, anchor_sources=32,
+        # the inviscid flow of a panel method (Data.prior: u, v, Cp) is an input, and U, Cp
+        # and the wall Cp are predicted as corrections to it
+        prior_channels=3, residual=[[0, 0], [1, 1], [2, 2]], surface_residual=[[0, 2]],
+        force_weight=1.0)                            # a loss on the integrated C_L and C_D
+    trainer = train_for_budget(model, train, args.budget, args.out / "run", stats=stats, lr=2e-3,
                                verbose=True)
     print(f"{trainer.step} steps; checkpoint {trainer.last_checkpoint}")
 

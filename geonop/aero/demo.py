@@ -41,9 +41,15 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 #: model of the demo (small enough to train on a laptop CPU in minutes)
 DEMO_MODEL: dict[str, Any] = {"hidden_channels": 64, "heads": 4, "encoder_layers": 1,
-                              "processor_layers": 2, "decoder_layers": 1, "anchor_sources": 32}
+                              "processor_layers": 2, "decoder_layers": 1, "anchor_sources": 32,
+                              # the panel method's inviscid flow: read at every point, and the
+                              # base that velocity, pressure and wall Cp are corrections to
+                              "prior_channels": 3, "residual": [[0, 0], [1, 1], [2, 2]],
+                              "surface_residual": [[0, 2]],
+                              # a loss on C_L and C_D integrated from the wall outputs
+                              "force_weight": 1.0}
 #: training settings of the demo
-DEMO_TRAINING: dict[str, Any] = {"lr": 1e-3, "batch_size": 4, "query_points": 1000}
+DEMO_TRAINING: dict[str, Any] = {"lr": 2e-3, "batch_size": 4, "query_points": 1000}
 
 
 def _say(msg: str) -> None:

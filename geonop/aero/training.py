@@ -25,12 +25,15 @@ from geonop.train import Trainer
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def airfoil_datasets(root: PathLike | None = None, query_points: int | None = 1000
-                     ) -> tuple[AirfoilRANSDataset, AirfoilRANSDataset]:
+def airfoil_datasets(root: PathLike | None = None, query_points: int | None = 1000,
+                     potential_flow: bool = True) -> tuple[AirfoilRANSDataset, AirfoilRANSDataset]:
     """The non-dimensional train (with ``query_points`` random volume points per training
-    view) and test splits of the airfoil dataset."""
-    train = AirfoilRANSDataset(root, split="train", nondimensional=True, query_points=query_points)
-    test = AirfoilRANSDataset(root, split="test", nondimensional=True)
+    view) and test splits of the airfoil dataset, with the potential-flow prior of every
+    case (models without a prior ignore it)."""
+    train = AirfoilRANSDataset(root, split="train", nondimensional=True, query_points=query_points,
+                               potential_flow=potential_flow)
+    test = AirfoilRANSDataset(root, split="test", nondimensional=True,
+                              potential_flow=potential_flow)
     return train, test
 
 

@@ -15,8 +15,8 @@ from geonop.models.base import (
 )
 from geonop.models.field_mlp import FieldMLP
 from geonop.models.neural_field import NeuralFieldOperator
-from geonop.models.volume_surface import VolumeSurfaceModel
 from geonop.models.particles import GNS, GraphInteractionOperator
+from geonop.models.volume_surface import VolumeSurfaceModel
 
 __all__ = [
     "GNS",

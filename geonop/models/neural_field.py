@@ -20,6 +20,12 @@ pipeline):
    multi-scale features of its signed distance and wall direction, cross-attends to its
    sample's tokens (``decoder_layers`` blocks; heads with a spatial bias attend locally).
    A volume head and a surface head share the decoder, so one model predicts both.
+5. **A physical prior (optional).** With ``prior_channels``, queries and wall tokens also
+   read a cheap physical model's fields at their points (``Data.prior`` [N, P] and
+   ``Data.surface_prior`` [M, P]; for airfoils the panel method's inviscid flow,
+   :mod:`geonop.data.airfoil.potential`), and output channels listed in ``residual`` /
+   ``surface_residual`` predict the correction to a prior channel instead of the field:
+   the network learns the viscous part of the flow.
    Queries are decoded in chunks of ``chunk_size``: memory is bounded for any number of
    points, and the prediction at a point does not depend on the other queries (zero-shot
    super-resolution: train on random subsets, evaluate on the full mesh).
@@ -75,6 +81,12 @@ class NeuralFieldOperator(VolumeSurfaceModel):
         decoder_neighbors: tokens each query attends to, the nearest ones (0: all tokens).
         surface_weight: weight of the surface loss relative to the volume loss.
         chunk_size: queries decoded at once (bounds memory at inference).
+        prior_channels: channels of ``Data.prior`` / ``Data.surface_prior`` (0: no prior).
+        residual: ``[output channel, prior channel]`` pairs of the volume: the output is the
+            prior plus the network's correction (in the output's units).
+        surface_residual: the same for the surface outputs.
+        force_weight: weight of a loss on the lift and drag coefficients integrated from the
+            wall outputs (``Cp``, wall shear over the dynamic pressure; 0: off).
 
     Shapes:
         - **input:** see the module docstring
@@ -106,6 +118,10 @@ class NeuralFieldOperator(VolumeSurfaceModel):
         decoder_neighbors: int = 32,
         surface_weight: float = 1.0,
         chunk_size: int = 16384,
+        prior_channels: int = 0,
+        residual: Sequence[Sequence[int]] = (),
+        surface_residual: Sequence[Sequence[int]] = (),
+        force_weight: float = 0.0,
     ) -> None:
         super().__init__()
         if out_channels < 1 or surface_channels < 0 or global_channels < 0:
@@ -127,12 +143,18 @@ class NeuralFieldOperator(VolumeSurfaceModel):
         self.far_radii = [float(r) for r in far_radii]
         self.far_anchors = far_anchors
         self.surface_weight = float(surface_weight)
+        self.force_weight = float(force_weight)
         self.chunk_size = int(chunk_size)
         self.decoder_neighbors = int(decoder_neighbors)
+        self.prior_channels = int(prior_channels)
+        self.residual = _pairs(residual, out_channels, self.prior_channels, "residual")
+        self.surface_residual = _pairs(surface_residual, surface_channels, self.prior_channels,
+                                       "surface_residual")
 
         self.pos_enc = FourierEncoding(pos_dim, num_frequencies, min_wavelength, max_wavelength)
         self.dist_enc = DistanceEncoding(distance_scales)
-        local = self.pos_enc.out_channels + self.dist_enc.out_channels + pos_dim
+        local = (self.pos_enc.out_channels + self.dist_enc.out_channels + pos_dim
+                 + self.prior_channels)
         self.token_in = MLP(local + _TOKEN_TYPES, hidden_channels, hidden_channels, 1, "gelu",
                             layer_norm=True)
         self.query_in = MLP(local, hidden_channels, hidden_channels, 1, "gelu", layer_norm=True)
@@ -158,21 +180,61 @@ class NeuralFieldOperator(VolumeSurfaceModel):
         self.register_buffer("far_directions", directions, persistent=False)
 
     # -- inputs ---------------------------------------------------------------------------
-    def _local(self, pos: Tensor, sdf: Tensor, direction: Tensor) -> Tensor:
-        return torch.cat([self.pos_enc(pos), self.dist_enc(sdf), direction], dim=-1)
+    def _local(self, pos: Tensor, sdf: Tensor, direction: Tensor,
+               prior: Tensor | None = None) -> Tensor:
+        parts = [self.pos_enc(pos), self.dist_enc(sdf), direction]
+        if self.prior_channels:
+            parts.append(prior if prior is not None
+                         else pos.new_zeros(pos.shape[0], self.prior_channels))
+        return torch.cat(parts, dim=-1)
+
+    def priors(self, data: Data | Batch, surface: bool = False) -> tuple[Tensor | None, Tensor | None]:
+        """The prior of the volume queries (or of the wall points): raw [N, P] and
+        standardised [N, P] (``None, None`` without a prior)."""
+        if not self.prior_channels:
+            return None, None
+        name = "surface_prior" if surface else "prior"
+        raw = getattr(data, name, None)
+        n = (data.surface_pos if surface else data.pos).shape[0]
+        if raw is None or raw.shape != (n, self.prior_channels):
+            raise InvalidArgumentError(
+                f"{type(self).__name__} expects {name} of shape [{n}, {self.prior_channels}] "
+                f"(a dataset with potential_flow=True), got "
+                f"{None if raw is None else list(raw.shape)}")
+        raw = raw.float()
+        enc = self.normalizer.encode(name, raw).float() if name in self.normalizer else raw
+        return raw, enc
+
+    def _with_residual(self, out: Tensor, prior: Tensor | None, surface: bool) -> Tensor:
+        """Add the prior channels (standardised as the outputs) to the residual outputs."""
+        pairs = self.surface_residual if surface else self.residual
+        if not pairs or prior is None:
+            return out
+        name = "surface_y" if surface else "y"
+        base = prior.new_zeros(out.shape)
+        for o, q in pairs:
+            base[:, o] = prior[:, q]
+        if name in self.normalizer:
+            base = self.normalizer.encode(name, base).float()
+        mask = torch.zeros(out.shape[1], dtype=out.dtype, device=out.device)
+        mask[[o for o, _ in pairs]] = 1.0
+        return out + base.to(out.dtype) * mask
 
     # -- tokens ---------------------------------------------------------------------------
-    def _tokens_of(self, sp: Tensor, sn: Tensor) -> tuple[Tensor, Tensor]:
-        """Token positions [T, d] and inputs [T, F] of one sample's geometry."""
+    def _tokens_of(self, sp: Tensor, sn: Tensor, prior: Tensor | None = None
+                   ) -> tuple[Tensor, Tensor]:
+        """Token positions [T, d] and inputs [T, F] of one sample's geometry (``prior``:
+        standardised wall prior [M, P])."""
         if sp.shape[0] > self.max_surface_tokens:
             keep = farthest_point_sample(sp, self.max_surface_tokens)
             surf_p, surf_n = sp[keep], sn[keep]
+            prior = None if prior is None else prior[keep]
         else:
             surf_p, surf_n = sp, sn
         parts_p, parts_f = [], []
         zeros = surf_p.new_zeros(surf_p.shape[0])
         parts_p.append(surf_p)
-        parts_f.append(self._typed(self._local(surf_p, zeros, surf_n), 0))
+        parts_f.append(self._typed(self._local(surf_p, zeros, surf_n, prior), 0))
         if self.anchor_distances:
             k = min(self.anchor_sources, sp.shape[0])
             src = farthest_point_sample(sp, k)
@@ -206,7 +268,10 @@ class NeuralFieldOperator(VolumeSurfaceModel):
         sp, sn, sb = self.surface_inputs(data)
         num_graphs = int(sb.max().item()) + 1 if sb.numel() else 1
         num_graphs = max(num_graphs, self.num_graphs(data))
-        per = [self._tokens_of(sp[sb == g], sn[sb == g]) for g in range(num_graphs)]
+        _, s_prior = self.priors(data, surface=True)
+        per = [self._tokens_of(sp[sb == g], sn[sb == g],
+                               None if s_prior is None else s_prior[sb == g])
+               for g in range(num_graphs)]
         t_max = max(p.shape[0] for p, _ in per)
         dev = sp.device
         pos = sp.new_zeros(num_graphs, t_max, self.pos_dim)
@@ -226,7 +291,8 @@ class NeuralFieldOperator(VolumeSurfaceModel):
 
     # -- decoding -------------------------------------------------------------------------
     def decode(self, encoded: tuple[Tensor, Tensor, Tensor, Tensor | None], pos: Tensor,
-               sdf: Tensor, direction: Tensor, batch: Tensor, surface: bool = False) -> Tensor:
+               sdf: Tensor, direction: Tensor, batch: Tensor, surface: bool = False,
+               prior: Tensor | None = None) -> Tensor:
         """Normalised fields at query points, in chunks of :attr:`chunk_size` per sample.
 
         Parameters
@@ -239,6 +305,8 @@ class NeuralFieldOperator(VolumeSurfaceModel):
         batch : LongTensor of shape [N]
         surface : bool
             Use the surface head instead of the volume head.
+        prior : Tensor of shape [N, P], optional
+            Standardised prior at the queries (models with ``prior_channels``).
 
         Returns
         -------
@@ -254,7 +322,8 @@ class NeuralFieldOperator(VolumeSurfaceModel):
             for s in range(0, idx.numel(), self.chunk_size):
                 rows = idx[s: s + self.chunk_size]
                 q_pos = pos[rows].unsqueeze(0)
-                h = self.query_in(self._local(pos[rows], sdf[rows], direction[rows])).unsqueeze(0)
+                h = self.query_in(self._local(pos[rows], sdf[rows], direction[rows],
+                                              None if prior is None else prior[rows])).unsqueeze(0)
                 c = None if cond is None else cond[g: g + 1]
                 m = None if mask is None else mask[g: g + 1]
                 nbr = self._nearest_tokens(q_pos, tpos[g: g + 1], m)
@@ -274,28 +343,48 @@ class NeuralFieldOperator(VolumeSurfaceModel):
             d2 = d2.masked_fill(~mask.view(1, 1, -1), float("inf"))
         return d2.topk(k, dim=-1, largest=False).indices
 
+    def _volume(self, data: Data | Batch, encoded: tuple) -> Tensor:
+        pos, sdf, direction, batch = self.volume_inputs(data)
+        raw, enc = self.priors(data)
+        vol = self.decode(encoded, pos, sdf, direction, batch, prior=enc)
+        return self._with_residual(vol, raw, surface=False)
+
     def forward(self, data: Data | Batch) -> Tensor:
         """Normalised volume predictions: tensor of shape [N, out_channels]."""
-        pos, sdf, direction, batch = self.volume_inputs(data)
-        return self.decode(self.encode(data), pos, sdf, direction, batch)
+        return self._volume(data, self.encode(data))
 
     def forward_all(self, data: Data | Batch) -> tuple[Tensor, Tensor | None]:
         """Normalised volume [N, C] and surface [M, C_s] predictions (surface ``None``
         without a surface head), sharing one encoding."""
         encoded = self.encode(data)
-        pos, sdf, direction, batch = self.volume_inputs(data)
-        vol = self.decode(encoded, pos, sdf, direction, batch)
+        vol = self._volume(data, encoded)
         if self.surface_head is None:
             return vol, None
         sp, sn, sb = self.surface_inputs(data)
-        surf = self.decode(encoded, sp, sp.new_zeros(sp.shape[0]), sn, sb, surface=True)
-        return vol, surf
+        raw, enc = self.priors(data, surface=True)
+        surf = self.decode(encoded, sp, sp.new_zeros(sp.shape[0]), sn, sb, surface=True,
+                           prior=enc)
+        return vol, self._with_residual(surf, raw, surface=True)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(out_channels={self.out_channels}, "
                 f"surface_channels={self.surface_channels}, pos_dim={self.pos_dim}, "
                 f"global_channels={self.global_channels}, hidden_channels={self.hidden_channels}, "
                 f"layers={len(self.encoder)}+{len(self.processor)}+{len(self.decoder)})")
+
+
+def _pairs(pairs: Sequence[Sequence[int]], outputs: int, priors: int, name: str
+           ) -> list[list[int]]:
+    """Validated ``[output, prior]`` channel pairs."""
+    out = [[int(o), int(q)] for o, q in (tuple(p) for p in pairs)]
+    for o, q in out:
+        if not (0 <= o < outputs and 0 <= q < priors):
+            raise InvalidArgumentError(
+                f"NeuralFieldOperator: {name} pair [{o}, {q}] out of range ({outputs} output "
+                f"and {priors} prior channels)")
+    if len({o for o, _ in out}) != len(out):
+        raise InvalidArgumentError(f"NeuralFieldOperator: {name} lists an output twice")
+    return out
 
 
 def _sphere_directions(n: int, dim: int) -> Tensor:

@@ -44,6 +44,10 @@ class VolumeSurfaceModel(GeonopModel):
     pos_dim: int = 2
     global_channels: int = 0
     surface_weight: float = 1.0
+    #: weight of the loss on the force coefficients integrated from the wall outputs (0: off)
+    force_weight: float = 0.0
+    #: factor on the drag error in that loss (drag is ~50x smaller than lift)
+    drag_scale: float = 10.0
 
     def forward_all(self, data: Data | Batch) -> tuple[Tensor, Tensor | None]:
         """Normalised volume [N, C] and surface [M, C_s] predictions (``None`` without
@@ -115,6 +119,15 @@ class VolumeSurfaceModel(GeonopModel):
             loss_s = torch.mean((surf - st) ** 2)
             metrics["loss_surface"] = float(loss_s.detach())
             loss = loss + self.surface_weight * loss_s
+            if self.force_weight > 0:
+                raw = self.normalizer.decode("surface_y", surf.float()) \
+                    if "surface_y" in self.normalizer else surf.float()
+                pred_f = force_coefficients(raw, batch, self.num_graphs(batch))
+                true_f = force_coefficients(batch.surface_y.float(), batch, self.num_graphs(batch))
+                err = pred_f - true_f
+                loss_f = torch.mean(err[:, 0] ** 2 + (self.drag_scale * err[:, 1]) ** 2)
+                metrics["loss_force"] = float(loss_f.detach())
+                loss = loss + self.force_weight * loss_f
         return StepOutput(loss, float(self.num_graphs(batch)), metrics)
 
     @torch.no_grad()
@@ -144,6 +157,32 @@ class VolumeSurfaceModel(GeonopModel):
         if surf is not None:
             surf = self.normalizer.decode("surface_y", surf.float())
         return vol, surf
+
+
+def force_coefficients(surface_y: Tensor, batch: Data | Batch, num_graphs: int) -> Tensor:
+    """Lift and drag coefficients [B, 2] of each sample from non-dimensional wall fields.
+
+    ``surface_y`` [M, 3] holds ``Cp`` and the wall shear over the dynamic pressure (the
+    airfoil dataset's ``nondimensional`` layout); the batch supplies ``surface_normal``
+    [M, 2] (out of the body), ``surface_length`` [M] and ``aoa_deg`` [B]. The force on
+    the body is ``sum (-Cp n - tau) L`` per unit chord, as
+    :func:`geonop.data.airfoil.extract.integrate_coefficients` integrates the CFD's own
+    fields; lift is normal to the free stream, drag along it. Differentiable.
+    """
+    normal = getattr(batch, "surface_normal", None)
+    length = getattr(batch, "surface_length", None)
+    aoa = getattr(batch, "aoa_deg", None)
+    if normal is None or length is None or aoa is None or surface_y.shape[1] < 3:
+        raise InvalidArgumentError("a force loss needs surface_normal, surface_length, aoa_deg "
+                                   "and wall outputs [Cp, tau_x, tau_y]")
+    sb = VolumeSurfaceModel.batch_vector(batch, "surface_pos_batch", surface_y.shape[0],
+                                         surface_y.device)
+    per_face = (-surface_y[:, :1] * normal.float() - surface_y[:, 1:3]) * length.float()[:, None]
+    force = surface_y.new_zeros(num_graphs, 2).index_add(0, sb, per_face)
+    a = torch.deg2rad(aoa.float().view(-1))
+    lift = -torch.sin(a) * force[:, 0] + torch.cos(a) * force[:, 1]
+    drag = torch.cos(a) * force[:, 0] + torch.sin(a) * force[:, 1]
+    return torch.stack([lift, drag], dim=1)
 
 
 def _field_metrics(model: GeonopModel, pred_n: Tensor, target: Tensor, name: str,

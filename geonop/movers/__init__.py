@@ -3,19 +3,25 @@
 - monitors (:mod:`~geonop.movers.monitor`): where resolution is needed, from a field;
 - :class:`MongeAmpereMover`: the classical Monge-Ampere mover (relaxation, P1 elements);
 - :class:`DataFreeMeshMover`: a learned mover trained on the Monge-Ampere equation alone,
-  for any mesh or point cloud, that never tangles;
+  for any mesh or point cloud, that never tangles (:mod:`~geonop.movers.spectral`: its
+  cosine-series Monge-Ampere relaxation);
+- :class:`MoverPlacement`: latent/query node placement for operators, with a mover;
 - quality measures (:mod:`~geonop.movers.quality`), the no-tangling check
   (:func:`untangle_scale`), test fields with sharp fronts and meshes of rectangles.
 
-Domains are axis-aligned rectangles. See ``docs/movers.md``.
+Domains: axis-aligned rectangles; polygons with straight sides (L-shapes, holes) are supported
+with caveats (see ``docs/movers.md``).
 """
 
 from geonop.movers.dataset import FrontFieldDataset, mesh_data, monitor_statistics
 from geonop.movers.fields import FrontField, random_front_field
 from geonop.movers.grids import (
+    BoundarySegments,
+    boundary_segments,
     boundary_sides,
     jittered_delaunay_mesh,
     orient_counterclockwise,
+    punched_mesh,
     structured_triangle_mesh,
 )
 from geonop.movers.learned import DataFreeMeshMover
@@ -28,6 +34,7 @@ from geonop.movers.monitor import (
     recovered_gradient,
     recovered_hessian,
 )
+from geonop.movers.placement import MoverPlacement
 from geonop.movers.quality import (
     equidistribution,
     interpolate_linear,
@@ -39,13 +46,16 @@ from geonop.movers.quality import (
 from geonop.movers.untangle import untangle_scale
 
 __all__ = [
+    "BoundarySegments",
     "DataFreeMeshMover",
     "FrontField",
     "FrontFieldDataset",
     "MongeAmpereMover",
     "MoveResult",
+    "MoverPlacement",
     "analytic_gradient_monitor",
     "analytic_hessian_monitor",
+    "boundary_segments",
     "boundary_sides",
     "equidistribution",
     "gradient_monitor",
@@ -58,6 +68,7 @@ __all__ = [
     "monge_ampere_residual",
     "monitor_statistics",
     "orient_counterclockwise",
+    "punched_mesh",
     "random_front_field",
     "recovered_gradient",
     "recovered_hessian",

@@ -89,6 +89,13 @@ class FrontFieldDataset(GeometryDataset):
         drawn with probability proportional to the monitor.
     seed : int
         Seed of the meshes and fields.
+    statistics_resolution : int
+        Grid (per side) on which the monitor's maximum and mean are taken (default 201; 101
+        is 4x cheaper and within about 1 % for fronts widened to 0.05).
+    cache : bool
+        Keep each sample's mesh and monitor statistics after first use (default). Turn it off
+        for very many samples seen about once each (fields are free: training on tens of
+        thousands of them is what makes a learned mover generalise).
     """
 
     normalized_fields: ClassVar[tuple[str, ...]] = ()
@@ -97,7 +104,8 @@ class FrontFieldDataset(GeometryDataset):
                  unstructured_fraction: float = 0.5, max_fronts: int = 2,
                  width_range: list[float] | tuple[float, float] = (0.02, 0.06),
                  monitor: str = "hessian", alpha: float = 5.0, min_width: float = 0.05,
-                 collocation_points: int = 512, seed: int = 0) -> None:
+                 collocation_points: int = 512, seed: int = 0, statistics_resolution: int = 201,
+                 cache: bool = True) -> None:
         lo, hi = (int(v) for v in nodes_per_side)
         if num_samples < 1 or not 3 <= lo <= hi:
             raise InvalidArgumentError("FrontFieldDataset: need num_samples >= 1 and "
@@ -121,6 +129,11 @@ class FrontFieldDataset(GeometryDataset):
         self.min_width = float(min_width)
         self.collocation_points = int(collocation_points)
         self.seed = int(seed)
+        self.cache = bool(cache)
+        if int(statistics_resolution) < 3:
+            raise InvalidArgumentError(f"FrontFieldDataset: statistics_resolution must be >= 3, "
+                                       f"got {statistics_resolution}")
+        self.statistics_resolution = int(statistics_resolution)
         self._base: dict[int, tuple[Data, FrontField, float, float]] = {}
 
     def __len__(self) -> int:
@@ -150,12 +163,16 @@ class FrontFieldDataset(GeometryDataset):
         return field.widened(self.min_width) if self.min_width > 0 else field
 
     def get(self, index: int, seed: int | None = None) -> Data:
-        if index not in self._base:  # meshes and monitor statistics are costly: keep them
+        entry = self._base.get(index)
+        if entry is None:  # meshes and monitor statistics are costly: keep them
             pts, tri, field = self.sample(index)
             mfield = self.monitor_field(field)
-            self._base[index] = (mesh_data(pts, tri, field.value(pts)), mfield,
-                                 *monitor_statistics(mfield, self.monitor, self.alpha))
-        base, mfield, scale, theta = self._base[index]
+            entry = (mesh_data(pts, tri, field.value(pts)), mfield,
+                     *monitor_statistics(mfield, self.monitor, self.alpha,
+                                        self.statistics_resolution))
+            if self.cache:
+                self._base[index] = entry
+        base, mfield, scale, theta = entry
         data = base.clone()
         rng = np.random.default_rng([self.seed, int(index), 1 if seed is None else 2, seed or 0])
         q = self.collocation_points

@@ -1,7 +1,7 @@
 r"""A data-free learned Monge-Ampere mesh mover that works on any mesh or point cloud.
 
 After "Better Neural PDE Solvers Through Data-Free Mesh Movers" (Hu et al., ICLR 2024,
-https://arxiv.org/abs/2312.05583): a network maps the field on a mesh to a potential
+https://arxiv.org/abs/2312.05583): a model maps the field on a mesh to a potential
 :math:`\phi(\xi)` and the mesh moves to :math:`x = \xi + \nabla\phi(\xi)`. It is trained on
 the Monge-Ampere equation alone, with no optimal meshes:
 
@@ -10,141 +10,282 @@ the Monge-Ampere equation alone, with no optimal meshes:
     \mathcal L = \Big\langle \Big(\frac{m(x)\det(I + H\phi)}{\theta} - 1\Big)^2 \Big\rangle
       + \lambda_c \big\langle \min(0, 1 + \phi_{xx})^2 + \min(0, 1 + \phi_{yy})^2 \big\rangle,
 
-at collocation points, with :math:`\nabla\phi` and :math:`H\phi` by automatic differentiation.
+at collocation points, with the exact monitor of the training fields evaluated at the moved
+points :math:`x` and exact derivatives of :math:`\phi`.
 
-What differs from the published DMM:
+The model is a learned solver with the physics built in (the first version, a graph encoder
+whose features were mapped to the potential's coefficients by a network, memorised its
+training fields and moved nodes the wrong way on new ones, 0.83x):
 
-- **any mesh size.** The field is read by a graph encoder (two rounds of messages along mesh
-  edges, or k-nearest-neighbour edges for a point cloud) into local features, whose cosine
-  transform over the nodes (a mean over nodes, so any node count works) is mapped to the
-  cosine coefficients of the potential, per mode and through a nonlinear mixing of all modes,
-  divided by the mode's Laplacian eigenvalue (so the linearised equation
-  :math:`\Delta\phi = \theta/m - 1` is a per-mode constant). It is a one-layer spectral
-  neural operator; nothing depends on a grid or a node count.
-- **hard boundary condition.** The potential is a sum of
-  :math:`\cos(k\pi\hat\xi_x)\cos(l\pi\hat\xi_y)` (coordinates normalised to the unit
-  square), whose normal derivatives vanish on the sides, so :math:`\partial\phi/\partial n = 0`
-  exactly: boundary nodes slide along their side and corners stay put, whatever the weights.
-  The boundary loss of DMM is identically zero and is not needed.
-- **never tangles.** At inference every cell's signed area is checked and the displacement is
-  scaled back by bisection until none is non-positive
-  (:func:`~geonop.movers.untangle.untangle_scale`).
-- **invariances.** Coordinates are normalised per sample to the unit square and field values
-  to ``[0, 1]``; both monitors are invariant to an affine change of the field.
+1. **monitor network.** From the field values at the nodes, derivatives are recovered on the
+   mesh (area-weighted averaging of P1 gradients, twice, then smoothing); a small per-node
+   network turns them (curvature, smoothed curvature, gradient, local spacing) into the
+   monitor it will equidistribute, :math:`\hat m = (1 + \alpha h)\,e^{2\tanh(\mathrm{MLP})}`,
+   starting from the plain curvature monitor :math:`1 + \alpha h`;
+2. **cosine transform.** :math:`\hat m` is projected on cosines of the unit square with the
+   lumped-mass quadrature of the mesh, so it can be evaluated anywhere, any mesh works and
+   the node count does not matter;
+3. **unrolled relaxation.** ``iterations`` steps of the Monge-Ampere relaxation of McRae et
+   al. (2018) in the cosine basis of the potential (:func:`~geonop.movers.spectral.relax`),
+   with learned step lengths and learned per-mode gains (a preconditioner);
+4. **hard boundary condition.** :math:`\phi` is a cosine series, so
+   :math:`\partial\phi/\partial n = 0` exactly: boundary nodes slide along their side and
+   corners stay put, whatever the weights;
+5. **never tangles.** At inference every cell's signed area is checked and the displacement is
+   scaled back by bisection until none is non-positive
+   (:func:`~geonop.movers.untangle.untangle_scale`).
+
+Training tunes what the classical solver leaves to hand-tuning: which monitor to
+equidistribute given only nodal values on a coarse mesh (the loss uses the exact monitor), and
+how to reach the solution in a few steps. The relaxation is linear in the potential for a
+fixed monitor, so the start (one step from zero) is the solution of the linearised
+Monge-Ampere equation :math:`\Delta\phi = \theta/\hat m - 1`-like right-hand side, and the
+later steps are the learned nonlinear correction.
 
 Domains are rectangles (axis-aligned, any aspect ratio): the map is computed on the unit
-square and scaled back.
+square and scaled back. On other polygons with straight sides (an L-shape, a hole) the map is
+computed on the bounding box and boundary nodes are then kept on their own sides
+(:func:`~geonop.movers.grids.boundary_segments`); it works, but the gains are small there.
 """
 
 from __future__ import annotations
 
-import math
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from torch import Tensor, nn
 from torch_geometric.data import Batch, Data
 
 from geonop.errors import InvalidArgumentError
 from geonop.models.base import GeonopModel, MetricSums, StepOutput
-from geonop.movers._fem import check_mesh
-from geonop.movers.dataset import mesh_data
+from geonop.movers import _fem, spectral
 from geonop.movers.fields import front_gradient, front_hessian_norm
-from geonop.movers.grids import orient_counterclockwise
+from geonop.movers.grids import BoundarySegments, boundary_segments, orient_counterclockwise
 from geonop.movers.monge_ampere import MoveResult
 from geonop.movers.untangle import untangle_scale
 from geonop.nn.mlp import MLP
-from geonop.utils.scatter import scatter
+
+#: features the monitor network sees at each node
+FEATURES = ("smoothed curvature", "curvature", "smoothed gradient squared", "log spacing")
 
 
-def _per_graph_unit(values: Tensor, batch: Tensor, num_graphs: int) -> tuple[Tensor, Tensor, Tensor]:
-    """Affine map of ``values`` [N, C] to [0, 1] per graph and channel: (scaled, low, span)."""
-    lo = scatter(values, batch, 0, num_graphs, "min")
-    hi = scatter(values, batch, 0, num_graphs, "max")
-    span = (hi - lo).clamp_min(1e-12)
-    return (values - lo[batch]) / span[batch], lo, span
+@dataclass
+class _MeshOperators:
+    """Per-mesh sparse operators on unit-square coordinates, built once per mesh."""
+
+    unit: np.ndarray  # [N, 2] nodes in the unit square
+    triangles: np.ndarray  # [F, 3] counter-clockwise
+    weights: np.ndarray  # [N] lumped mass, sums to 1
+    fraction: float  # mesh area over its bounding box's area (1 for a rectangle)
+    boundary: BoundarySegments  # straight sides and corners (unit-square coordinates)
+    dx: sp.csr_matrix  # [N, N] recovered d/dx
+    dy: sp.csr_matrix  # [N, N] recovered d/dy
+    smooth: sp.csr_matrix  # [N, N] node -> cell -> node averaging
+    ref_area: np.ndarray  # [F] signed cell areas in physical units (set by the caller)
+    tables: dict  # (dtype, device) -> cosine tables at the nodes, built on first use
+
+    @classmethod
+    def build(cls, unit: np.ndarray, triangles: np.ndarray) -> _MeshOperators:
+        grads, area = _fem.basis_gradients(unit, triangles)
+        n, f = len(unit), len(triangles)
+        r = _fem.recovery_matrix(triangles, area, n)  # [N, F]
+        rows = np.repeat(np.arange(f), 3)
+        cols = triangles.reshape(-1)
+
+        def cell_op(values: np.ndarray) -> sp.csr_matrix:
+            return sp.csr_matrix((values.reshape(-1), (rows, cols)), shape=(f, n))
+
+        weights = np.bincount(cols, np.repeat(np.abs(area) / 3.0, 3), n)
+        return cls(unit=unit, triangles=triangles, weights=weights / weights.sum(),
+                   fraction=float(weights.sum()), boundary=boundary_segments(unit, triangles),
+                   dx=(r @ cell_op(grads[:, :, 0])).tocsr(),
+                   dy=(r @ cell_op(grads[:, :, 1])).tocsr(),
+                   smooth=(r @ cell_op(np.full((f, 3), 1.0 / 3.0))).tocsr(),
+                   ref_area=area, tables={})
+
+    def basis(self, k_monitor: Tensor, k: Tensor) -> dict[str, Tensor]:
+        """Cosine and sine tables at the nodes (the "cached basis"): moving another field on
+        the same mesh evaluates no trigonometric function at the nodes."""
+        key = (k.dtype, k.device, k_monitor.numel(), k.numel())
+        if key not in self.tables:
+            unit = torch.as_tensor(self.unit, dtype=k.dtype, device=k.device)
+            w = torch.as_tensor(self.weights, dtype=k.dtype, device=k.device)
+            ax, ay = unit[:, :1] * k, unit[:, 1:] * k
+            self.tables[key] = {
+                "unit": unit, "weights": w,
+                # projection of nodal values on the monitor's modes: (cx * w v)^T cy / norm
+                "cxm": torch.cos(unit[:, :1] * k_monitor), "cym": torch.cos(unit[:, 1:] * k_monitor),
+                "norm_m": spectral.mode_norms(k_monitor),
+                "e00": (torch.arange(k_monitor.numel(), device=k.device) == 0).to(k.dtype)
+                .outer((torch.arange(k_monitor.numel(), device=k.device) == 0).to(k.dtype)),
+                "cx": torch.cos(ax), "cy": torch.cos(ay),
+                "sxk": torch.sin(ax) * k, "syk": torch.sin(ay) * k,
+            }
+        return self.tables[key]
+
+    def features(self, values: np.ndarray, smoothing: int) -> np.ndarray:
+        """The monitor network's inputs :data:`FEATURES` at the nodes: array [N, 4]."""
+        gx, gy = self.dx @ values, self.dy @ values
+        hxx, hyy = self.dx @ gx, self.dy @ gy
+        hxy = 0.5 * (self.dy @ gx + self.dx @ gy)
+        h = np.sqrt(hxx**2 + hyy**2 + 2 * hxy**2)
+        g2 = gx**2 + gy**2
+        hs, gs = h, g2
+        for _ in range(smoothing):
+            hs, gs = self.smooth @ hs, self.smooth @ gs
+        spacing = np.log(np.maximum(self.weights * len(values), 1e-12))
+        return np.stack([_unit_max(hs), _unit_max(h), _unit_max(gs), spacing], 1)
+
+
+def _unit_max(v: np.ndarray) -> np.ndarray:
+    top = v.max()
+    return v / top if top > 0 else np.zeros_like(v)
 
 
 class DataFreeMeshMover(GeonopModel):
-    r"""Learned Monge-Ampere mover: (nodes, field) -> potential -> moved nodes.
+    r"""Learned Monge-Ampere mover: (nodes, field) -> monitor -> potential -> moved nodes.
 
     Args:
-        hidden_channels: width of the message-passing encoder (default 64).
-        spectral_channels: local feature channels whose cosine transform is taken (default 8).
-        num_modes: cosine modes per axis, ``k, l = 0..num_modes - 1`` (default 16).
-        mixing_channels: width of the nonlinear mode mixing (default 256).
-        knn: neighbours per node when a point cloud has no edges (default 8).
+        num_modes: cosine modes of the potential per axis (default 16).
+        monitor_modes: cosine modes of the monitor per axis (default 16).
+        resolution: relaxation grid ``G x G`` on the unit square (default 24).
+        iterations: unrolled relaxation steps (default 4).
+        alpha: strength of the curvature monitor the network starts from (default 5).
+        smoothing: averaging passes of the recovered derivatives (default 2).
+        hidden_channels: width of the monitor network (default 32).
+        step: initial step length of every iteration (default 0.5).
         convexity_weight: :math:`\lambda_c` (default 1).
-        output_scale: factor on the potential's coefficients (default 1; the spectral weights
-            start at zero, i.e. at the identity map).
 
     Shapes:
         - **input:** ``Data``/``Batch`` with ``pos`` [N, 2], ``x`` [N, 1] (field values),
-          optional ``edge_index`` [2, E], ``face`` [3, F] and ``batch`` [N]; for training also
-          ``fronts`` [B, K, 6], ``monitor`` [B, 4] and ``colloc`` [B, Q, 2]
-          (see :class:`~geonop.movers.dataset.FrontFieldDataset`)
+          optional ``face`` [3, F] (else each graph is Delaunay-triangulated) and ``batch``
+          [N]; for training also ``fronts`` [B, K, 6], ``monitor`` [B, 4] and ``colloc``
+          [B, Q, 2] (see :class:`~geonop.movers.dataset.FrontFieldDataset`)
         - **output:** :meth:`forward`: displacement [N, 2] before the no-tangling check;
           :meth:`predict`: moved nodes [N, 2]; :meth:`move`: a :class:`MoveResult`
     """
 
-    def __init__(self, hidden_channels: int = 64, spectral_channels: int = 8,
-                 num_modes: int = 16, mixing_channels: int = 256, knn: int = 8,
-                 convexity_weight: float = 1.0, output_scale: float = 1.0) -> None:
+    def __init__(self, num_modes: int = 16, monitor_modes: int = 16, resolution: int = 24,
+                 iterations: int = 4, alpha: float = 5.0, smoothing: int = 2,
+                 hidden_channels: int = 32, step: float = 0.5,
+                 convexity_weight: float = 1.0) -> None:
         super().__init__()
-        if min(hidden_channels, spectral_channels, num_modes - 1, mixing_channels, knn) < 1:
+        if min(num_modes, monitor_modes) < 2 or resolution < num_modes or iterations < 1 \
+                or hidden_channels < 1 or smoothing < 0:
             raise InvalidArgumentError(
-                "DataFreeMeshMover: hidden_channels, spectral_channels, mixing_channels and knn "
-                "must be >= 1 and num_modes >= 2")
-        if convexity_weight < 0 or not output_scale > 0:
-            raise InvalidArgumentError("DataFreeMeshMover: need convexity_weight >= 0 and "
-                                       "output_scale > 0")
-        self.hidden_channels = hidden_channels
-        self.spectral_channels = spectral_channels
+                "DataFreeMeshMover: need num_modes >= 2, monitor_modes >= 2, resolution >= "
+                "num_modes, iterations >= 1, hidden_channels >= 1 and smoothing >= 0, got "
+                f"num_modes={num_modes}, monitor_modes={monitor_modes}, resolution={resolution}, "
+                f"iterations={iterations}, hidden_channels={hidden_channels}, smoothing={smoothing}")
+        if not (alpha >= 0 and step > 0 and convexity_weight >= 0):
+            raise InvalidArgumentError("DataFreeMeshMover: need alpha >= 0, step > 0 and "
+                                       "convexity_weight >= 0")
         self.num_modes = num_modes
-        self.mixing_channels = mixing_channels
-        self.knn = knn
-        self.convexity_weight = convexity_weight
-        self.output_scale = output_scale
-        h = hidden_channels
-        # round 1 edge input: unit direction (2), slope of the normalised field, both values
-        self.edge_mlp1 = MLP(5, h, h, 1, activation="silu", layer_norm=False)
-        self.node_mlp1 = MLP(1 + h, h, h, 1, activation="silu", layer_norm=False)
-        self.edge_mlp2 = MLP(2 * h + 2, h, h, 1, activation="silu", layer_norm=False)
-        self.node_mlp2 = MLP(2 * h, spectral_channels, h, 1, activation="silu", layer_norm=False)
-        k = torch.arange(num_modes, dtype=torch.float64)
-        kx, ky = torch.meshgrid(k, k, indexing="ij")
-        keep = (kx + ky) > 0  # the constant mode does not move the mesh
-        # pi k rounded once from float64, so that double models have sin(pi k) ~ 1e-16
-        self.register_buffer("kx", (math.pi * kx[keep]).float())
-        self.register_buffer("ky", (math.pi * ky[keep]).float())
-        num_basis = int(keep.sum())
-        # inverse Laplacian of each mode: the linearised Monge-Ampere equation
-        # Laplacian(phi) = theta / m - 1 is then a per-mode constant the network can learn
-        self.register_buffer("inverse_laplacian", 1.0 / (self.kx**2 + self.ky**2))
-        self.mode_weight = nn.Parameter(torch.zeros(spectral_channels, num_basis))
-        self.mixing = nn.Sequential(
-            nn.Linear(spectral_channels * num_basis, mixing_channels), nn.Tanh(),
-            nn.Linear(mixing_channels, num_basis))
+        self.monitor_modes = monitor_modes
+        self.resolution = resolution
+        self.iterations = iterations
+        self.alpha = float(alpha)
+        self.smoothing = int(smoothing)
+        self.hidden_channels = hidden_channels
+        self.step = float(step)
+        self.convexity_weight = float(convexity_weight)
+        self.monitor_net = MLP(len(FEATURES), 1, hidden_channels, 2, activation="silu",
+                               layer_norm=False)
+        self.log_steps = nn.Parameter(torch.empty(iterations))
+        self.log_gains = nn.Parameter(torch.empty(num_modes, num_modes))
+        self.register_buffer("k_monitor", spectral.wavenumbers(monitor_modes))
+        self.register_buffer("k", spectral.wavenumbers(num_modes))
+        self._grids: dict[tuple[torch.dtype, torch.device], spectral.SpectralGrid] = {}
+        self._meshes: OrderedDict[tuple, _MeshOperators] = OrderedDict()
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Re-initialise all layers (PyTorch defaults; the spectral weights start at zero,
-        i.e. at the identity map)."""
-        for m in self.modules():
+        """The plain curvature monitor and the classical step: the network's last layer,
+        log-gains at zero, every step at ``step``."""
+        for m in self.monitor_net.modules():
             if isinstance(m, nn.Linear):
                 m.reset_parameters()
-        nn.init.zeros_(self.mode_weight)
-        nn.init.zeros_(self.mixing[-1].weight)
-        nn.init.zeros_(self.mixing[-1].bias)
+        last = [m for m in self.monitor_net.modules() if isinstance(m, nn.Linear)][-1]
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+        with torch.no_grad():
+            self.log_steps.fill_(float(np.log(self.step)))
+            self.log_gains.zero_()
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(hidden_channels={self.hidden_channels}, "
-                f"spectral_channels={self.spectral_channels}, num_modes={self.num_modes}, "
-                f"mixing_channels={self.mixing_channels})")
+        return (f"{type(self).__name__}(num_modes={self.num_modes}, "
+                f"monitor_modes={self.monitor_modes}, resolution={self.resolution}, "
+                f"iterations={self.iterations}, alpha={self.alpha})")
 
-    # -- encoder ----------------------------------------------------------------------------
-    def _graph(self, data: Data | Batch) -> tuple[Tensor, Tensor, Tensor, Tensor, int]:
+    # -- mesh operators (numpy, cached) --------------------------------------------------------
+    def _operators(self, unit: np.ndarray, triangles: np.ndarray | None) -> _MeshOperators:
+        """Operators of a mesh given in unit-square coordinates; a point cloud (no triangles)
+        is Delaunay-triangulated. Cached on the arrays' contents, so moving many fields on one
+        mesh builds them once."""
+        key = (unit.shape, hash(unit.tobytes()),
+               None if triangles is None else hash(triangles.tobytes()))
+        ops = self._meshes.get(key)
+        if ops is not None and np.array_equal(ops.unit, unit) and (
+                triangles is None or np.array_equal(ops.triangles, triangles)):
+            self._meshes.move_to_end(key)
+            return ops
+        tri = _delaunay(unit) if triangles is None else triangles
+        ops = _MeshOperators.build(unit, tri)
+        self._meshes[key] = ops
+        while len(self._meshes) > 32:
+            self._meshes.popitem(last=False)
+        return ops
+
+    def _grid(self, dtype: torch.dtype, device: torch.device) -> spectral.SpectralGrid:
+        key = (dtype, device)
+        if key not in self._grids:
+            self._grids[key] = spectral.SpectralGrid(self.num_modes, self.resolution, dtype, device)
+        return self._grids[key]
+
+    # -- the model ---------------------------------------------------------------------------
+    def monitor(self, features: Tensor) -> Tensor:
+        """The learned monitor at the nodes from :data:`FEATURES` [N, 4]: Tensor [N]."""
+        base = 1.0 + self.alpha * features[:, 0]
+        return base * torch.exp(2.0 * torch.tanh(self.monitor_net(features).squeeze(-1)))
+
+    def coefficients(self, meshes: list[tuple[_MeshOperators, np.ndarray]]) -> Tensor:
+        """Cosine coefficients of the potential on the unit square for each (mesh operators,
+        field values [N]) pair: Tensor of shape [B, K, K]."""
+        dtype, device = self.log_steps.dtype, self.log_steps.device
+        coeffs = []
+        for ops, values in meshes:
+            feats = torch.as_tensor(ops.features(values, self.smoothing), dtype=dtype,
+                                    device=device)
+            m = self.monitor(feats)
+            t = ops.basis(self.k_monitor, self.k)
+            # project the deviation from the mean: the quadrature of a coarse mesh does not
+            # integrate high cosines exactly, and a flat monitor must give exactly no motion
+            mean = (t["weights"] * m).sum()
+            c = (t["cxm"] * (t["weights"] * (m - mean))[:, None]).t() @ t["cym"] / t["norm_m"]
+            # on a polygon that does not fill its box, the monitor is its mean outside
+            c = c * ops.fraction
+            coeffs.append(c + mean * t["e00"])
+        return spectral.relax(torch.stack(coeffs), self._grid(dtype, device),
+                              torch.exp(self.log_steps), torch.exp(self.log_gains))
+
+    def _node_map(self, ops: _MeshOperators, a: Tensor) -> tuple[Tensor, Tensor]:
+        """Moved nodes in the unit square [N, 2] and the potential at the nodes [N] for one
+        mesh's coefficients ``a`` [K, K], from the cached tables."""
+        t = ops.basis(self.k_monitor, self.k)
+        ca = t["cx"] @ a  # [N, K]
+        gx = -((t["sxk"] @ a) * t["cy"]).sum(-1)
+        gy = -(ca * t["syk"]).sum(-1)
+        moved = (t["unit"] + torch.stack([gx, gy], -1)).clamp(0.0, 1.0)
+        return moved, (ca * t["cy"]).sum(-1)
+
+    def _split(self, data: Data | Batch) -> tuple[list[tuple[_MeshOperators, np.ndarray]],
+                                                   list[tuple[int, int, np.ndarray, np.ndarray]]]:
+        """Per graph: (operators, values) and (first node, end node, lower corner, span)."""
         pos = getattr(data, "pos", None)
         u = getattr(data, "x", None)
         if pos is None or pos.dim() != 2 or pos.shape[1] != 2:
@@ -153,122 +294,55 @@ class DataFreeMeshMover(GeonopModel):
         if u is None or u.shape not in ((pos.shape[0], 1), (pos.shape[0],)):
             raise InvalidArgumentError(f"DataFreeMeshMover expects field values x of shape "
                                        f"[{pos.shape[0]}, 1], got {None if u is None else list(u.shape)}")
-        batch = getattr(data, "batch", None)
-        if batch is None:
-            batch = torch.zeros(pos.shape[0], dtype=torch.long, device=pos.device)
-        num_graphs = int(getattr(data, "num_graphs", None) or int(batch.max()) + 1)
-        edge_index = getattr(data, "edge_index", None)
-        if edge_index is None:
-            from geonop.graph import knn_graph
-
-            edge_index = knn_graph(pos.detach(), min(self.knn, pos.shape[0] - 1), batch)
-        return pos, u.reshape(-1, 1), batch, edge_index, num_graphs
-
-    def _normalised(self, data: Data | Batch) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, int]:
-        pos, u, batch, edge_index, num_graphs = self._graph(data)
-        dtype = self.mode_weight.dtype
-        xi, _, span = _per_graph_unit(pos.to(dtype), batch, num_graphs)
-        uh, _, _ = _per_graph_unit(u.to(dtype), batch, num_graphs)
-        return xi, uh, batch, edge_index, span, num_graphs
-
-    def basis(self, xi: Tensor) -> Tensor:
-        """Cosine modes ``cos(k pi x) cos(l pi y)`` at unit-square points [P, 2]: [P, M]."""
-        return torch.cos(xi[:, :1] * self.kx) * torch.cos(xi[:, 1:] * self.ky)
-
-    def encode(self, xi: Tensor, uh: Tensor, edge_index: Tensor, batch: Tensor,
-               num_graphs: int) -> Tensor:
-        """Cosine coefficients of the potential of each graph: Tensor of shape [B, M].
-
-        Two rounds of messages along the edges turn the field into local features (a
-        learned stand-in for the monitor); their cosine transform over the nodes (a mean, so
-        any number of nodes works) is mapped per mode, plus a nonlinear mixing of all modes,
-        to the coefficients of the potential.
-        """
-        src, dst = edge_index
-        d = xi[src] - xi[dst]
-        length = d.norm(dim=1, keepdim=True).clamp_min(1e-9)
-        # slopes of a front of width w are ~1/w: tanh(0.02 slope) separates fronts from
-        # the flat field on every mesh resolution
-        slope = torch.tanh(0.02 * (uh[src] - uh[dst]) / length)
-        n = xi.shape[0]
-        msg = self.edge_mlp1(torch.cat([d / length, slope, uh[src], uh[dst]], 1))
-        h = self.node_mlp1(torch.cat([uh, scatter(msg, dst, 0, n, "mean")], 1))
-        msg = self.edge_mlp2(torch.cat([h[src], h[dst], d / length], 1))
-        f = self.node_mlp2(torch.cat([h, scatter(msg, dst, 0, n, "mean")], 1))  # [N, C]
-        # cosine transform as one matrix product: [B, N] node weights (a mean per graph)
-        weight = torch.zeros(num_graphs, n, dtype=f.dtype, device=f.device)
-        weight[batch, torch.arange(n, device=f.device)] = 1.0
-        weight = weight / weight.sum(1, keepdim=True)
-        c = f.shape[1]
-        proj = ((weight.unsqueeze(1) * f.t().unsqueeze(0)).reshape(num_graphs * c, n)
-                @ self.basis(xi)).reshape(num_graphs, c, -1)  # [B, C, M]
-        coeff = (proj * self.mode_weight).sum(1) + self.mixing(proj.flatten(1))
-        return self.output_scale * coeff * self.inverse_laplacian
-
-    def potential(self, xi: Tensor, coefficients: Tensor) -> Tensor:
-        """The potential at unit-square points ``xi`` [P, 2] for per-point coefficients
-        ``coefficients`` [P, M]: [P]. A sum of cosines, so its normal derivative vanishes on
-        the sides of the square."""
-        return (self.basis(xi) * coefficients).sum(-1)
-
-    def potential_derivatives(self, xi: Tensor, coefficients: Tensor,
-                              hessian: bool = False) -> tuple[Tensor, Tensor | None]:
-        """Exact gradient [P, 2] and, if asked, Hessian [P, 2, 2] of :meth:`potential`.
-
-        Differentiating the cosine series term by term is exact and far cheaper than
-        automatic differentiation (no double backward in training).
-        """
-        ax, ay = xi[:, :1] * self.kx, xi[:, 1:] * self.ky
-        cx, sx, cy, sy = torch.cos(ax), torch.sin(ax), torch.cos(ay), torch.sin(ay)
-        gx = -(coefficients * self.kx * sx * cy).sum(-1)
-        gy = -(coefficients * self.ky * cx * sy).sum(-1)
-        grad = torch.stack([gx, gy], -1)
-        if not hessian:
-            return grad, None
-        ccb = coefficients * cx * cy
-        hxx = -(ccb * self.kx**2).sum(-1)
-        hyy = -(ccb * self.ky**2).sum(-1)
-        hxy = (coefficients * self.kx * self.ky * sx * sy).sum(-1)
-        return grad, torch.stack([torch.stack([hxx, hxy], -1), torch.stack([hxy, hyy], -1)], -2)
-
-    # -- moving ----------------------------------------------------------------------------
-    def _unit_displacement(self, data: Data | Batch) -> tuple[Tensor, Tensor]:
-        xi, uh, batch, edge_index, span, num_graphs = self._normalised(data)
-        z = self.encode(xi, uh, edge_index, batch, num_graphs)
-        q = xi.detach()
-        grad, _ = self.potential_derivatives(q, z[batch])
-        # the map must stay in the square; clamping only acts on round-off at the sides
-        moved = (q + grad).clamp(0.0, 1.0)
-        disp = (moved - q) * span[batch]
-        return (disp if self.training else disp.detach()), batch
+        pts = pos.detach().double().cpu().numpy()
+        vals = u.detach().double().cpu().numpy().reshape(-1)
+        ptr = getattr(data, "ptr", None)
+        bounds = [0, len(pts)] if ptr is None else ptr.cpu().tolist()
+        face = getattr(data, "face", None)
+        face_np = None if face is None else face.t().cpu().numpy()
+        meshes, where = [], []
+        for lo, hi in pairwise(bounds):
+            p = pts[lo:hi]
+            tri = None
+            if face_np is not None:
+                tri = face_np[(face_np[:, 0] >= lo) & (face_np[:, 0] < hi)] - lo
+            corner, span = _box(p)
+            meshes.append((self._operators((p - corner) / span, tri), vals[lo:hi]))
+            where.append((lo, hi, corner, span))
+        return meshes, where
 
     def forward(self, data: Data | Batch) -> Tensor:
         """Displacement of every node in physical units, before the no-tangling check:
         Tensor of shape [N, 2]."""
-        return self._unit_displacement(data)[0]
+        meshes, where = self._split(data)
+        a = self.coefficients(meshes)
+        out = []
+        for i, ((ops, _), (_, _, _, span)) in enumerate(zip(meshes, where)):
+            moved, _ = self._node_map(ops, a[i])
+            xi = ops.basis(self.k_monitor, self.k)["unit"]
+            disp = moved - xi
+            if ops.fraction < 1.0 - 1e-9:  # a polygon: slide along its own sides
+                disp = torch.as_tensor(_on_sides(ops, moved.detach().double().cpu().numpy()),
+                                       dtype=a.dtype, device=a.device)
+            out.append(disp * torch.as_tensor(span, dtype=a.dtype, device=a.device))
+        disp = torch.cat(out).to(data.pos.dtype)
+        return disp if self.training else disp.detach()
 
     @torch.no_grad()
     def predict(self, data: Data | Batch) -> Tensor:
         """Moved nodes [N, 2], with every cell's signed area kept positive (``face`` [3, F]
         when given, else a Delaunay triangulation of each graph's nodes)."""
         self.eval()
-        disp, batch = self._unit_displacement(data)
+        disp = self(data).double().cpu().numpy()
+        meshes, where = self._split(data)
         pos = data.pos.detach().double().cpu().numpy()
-        disp_np = disp.detach().double().cpu().numpy()
-        face = getattr(data, "face", None)
-        b = batch.cpu().numpy()
         out = pos.copy()
-        for g in np.unique(b):
-            nodes = np.nonzero(b == g)[0]
-            if face is not None:
-                f = face.t().cpu().numpy()
-                f = f[np.isin(f[:, 0], nodes)] - nodes[0]
-            else:
-                f = _delaunay(pos[nodes])
-            s = untangle_scale(pos[nodes], f, disp_np[nodes])
-            out[nodes] = pos[nodes] + s * disp_np[nodes]
+        for (ops, _), (lo, hi, _, span) in zip(meshes, where):
+            s = _untangled_scale(ops, pos[lo:hi], disp[lo:hi], span)
+            out[lo:hi] = pos[lo:hi] + s * disp[lo:hi]
         return torch.as_tensor(out, dtype=data.pos.dtype, device=data.pos.device)
 
+    @torch.no_grad()
     def move(self, points: np.ndarray, values: np.ndarray,
              triangles: np.ndarray | None = None) -> MoveResult:
         """Move a mesh (or point cloud) of a rectangle to adapt to a field.
@@ -279,63 +353,64 @@ class DataFreeMeshMover(GeonopModel):
         values : ndarray of shape [N]
             The field at the nodes.
         triangles : ndarray of shape [F, 3], optional
-            Counter-clockwise cells. Without them the nodes are treated as a point cloud: the
-            encoder uses k-nearest-neighbour edges and tangling is checked on their Delaunay
-            triangulation.
+            Counter-clockwise cells. Without them the nodes are treated as a point cloud:
+            derivatives are recovered and tangling is checked on their Delaunay triangulation.
 
         Returns
         -------
         MoveResult
-            ``phi`` is None; ``scale`` is the factor of the no-tangling check.
+            ``phi`` is the potential at the nodes (unit-square units); ``scale`` is the factor
+            of the no-tangling check.
         """
         t0 = time.perf_counter()
         pts = np.asarray(points, dtype=np.float64)
         vals = np.asarray(values, dtype=np.float64).reshape(-1)
+        if triangles is None:
+            if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 3 or not np.isfinite(pts).all():
+                raise InvalidArgumentError(f"move: points must be finite with shape [N >= 3, 2], "
+                                           f"got {list(pts.shape)}")
+            tri = None
+        else:
+            pts, tri = _fem.check_mesh(pts, triangles, "DataFreeMeshMover.move")
         if vals.shape != (len(pts),) or not np.isfinite(vals).all():
             raise InvalidArgumentError(f"move: values must be finite with shape [{len(pts)}], "
                                        f"got {list(vals.shape)}")
-        if triangles is None:
-            if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 3:
-                raise InvalidArgumentError(f"move: points must have shape [N >= 3, 2], got "
-                                           f"{list(pts.shape)}")
-            tri = _delaunay(pts)
-            data = Data(pos=torch.as_tensor(pts, dtype=torch.float32),
-                        x=torch.as_tensor(vals, dtype=torch.float32).reshape(-1, 1))
-        else:
-            pts, tri = check_mesh(pts, triangles, "DataFreeMeshMover.move")
-            data = mesh_data(pts, tri, vals)
-        self.eval()
-        with torch.no_grad():
-            disp = self(data).double().numpy()
-        s = untangle_scale(pts, tri, disp)
-        return MoveResult(points=pts + s * disp, scale=s, seconds=time.perf_counter() - t0)
+        if self.training:
+            self.eval()
+        corner, span = _box(pts)
+        ops = self._operators((pts - corner) / span, tri)
+        moved, phi = self._node_map(ops, self.coefficients([(ops, vals)])[0])
+        moved_np = moved.double().cpu().numpy()
+        # on a rectangle the cosine potential keeps nodes on their sides by construction
+        disp = (moved_np - ops.unit if ops.fraction > 1.0 - 1e-9 else _on_sides(ops, moved_np)) * span
+        s = _untangled_scale(ops, pts, disp, span)
+        return MoveResult(points=pts + s * disp, phi=phi.double().cpu().numpy(), scale=s,
+                          iterations=self.iterations, seconds=time.perf_counter() - t0)
 
     # -- training ----------------------------------------------------------------------------
     def monge_ampere_loss(self, data: Data | Batch) -> dict[str, Tensor]:
         """The data-free losses at the collocation points of a batch: ``residual`` (mean squared
-        Monge-Ampere residual), ``convexity`` and ``loss`` (their weighted sum), each a scalar."""
+        Monge-Ampere residual with the exact monitor), ``convexity`` and ``loss`` (their
+        weighted sum), each a scalar."""
         for name in ("fronts", "monitor", "colloc"):
             if getattr(data, name, None) is None:
                 raise InvalidArgumentError(
                     f"DataFreeMeshMover training needs data.{name} (see FrontFieldDataset)")
-        xi, uh, batch, edge_index, _, num_graphs = self._normalised(data)
+        meshes, _ = self._split(data)
         with torch.enable_grad():
-            z = self.encode(xi, uh, edge_index, batch, num_graphs)
-            colloc = data.colloc.to(z.dtype)  # [B, Q, 2]
-            nb, nq = colloc.shape[:2]
-            q = colloc.reshape(-1, 2).detach()
-            owner = torch.arange(nb, device=q.device).repeat_interleave(nq)
-            g, h = self.potential_derivatives(q, z[owner], hessian=True)
-            hx, hy = h[:, 0], h[:, 1]
-            det = (1 + hx[:, 0]) * (1 + hy[:, 1]) - hx[:, 1] * hy[:, 0]
-            x = q + g
-            mon = data.monitor.to(z.dtype)[owner]  # kind, alpha, scale, theta
-            fronts = data.fronts.to(z.dtype)[owner]
-            ind = torch.where(mon[:, 0] > 0.5, front_hessian_norm(x, fronts),
+            a = self.coefficients(meshes)
+            q = data.colloc.to(a.dtype)  # [B, Q, 2]
+            g, h = spectral.derivatives(a, q, self.k)
+            hxx, hyy, hxy = h[..., 0, 0], h[..., 1, 1], h[..., 0, 1]
+            det = (1 + hxx) * (1 + hyy) - hxy**2
+            x = (q + g).clamp(0.0, 1.0)
+            mon = data.monitor.to(a.dtype)[:, None, :]  # kind, alpha, scale, theta
+            fronts = data.fronts.to(a.dtype)[:, None]  # [B, 1, K, 6]
+            ind = torch.where(mon[..., 0] > 0.5, front_hessian_norm(x, fronts),
                               (front_gradient(x, fronts) ** 2).sum(-1))
-            m = 1.0 + mon[:, 1] * ind / mon[:, 2]
-            residual = ((m * det / mon[:, 3] - 1.0) ** 2).mean()
-            convexity = (torch.relu(-(1 + hx[:, 0])) ** 2 + torch.relu(-(1 + hy[:, 1])) ** 2).mean()
+            m = 1.0 + mon[..., 1] * ind / mon[..., 2]
+            residual = ((m * det / mon[..., 3] - 1.0) ** 2).mean()
+            convexity = (torch.relu(-(1 + hxx)) ** 2 + torch.relu(-(1 + hyy)) ** 2).mean()
             loss = residual + self.convexity_weight * convexity
         return {"loss": loss, "residual": residual, "convexity": convexity}
 
@@ -351,6 +426,33 @@ class DataFreeMeshMover(GeonopModel):
         out = self.monge_ampere_loss(batch)
         n = torch.tensor(float(batch.colloc.shape[0] * batch.colloc.shape[1]))
         return {k: (v.detach() * n, n) for k, v in out.items()}
+
+
+def _on_sides(ops: _MeshOperators, moved: np.ndarray) -> np.ndarray:
+    """Unit-square displacement to ``moved`` [N, 2] with boundary nodes kept on their straight
+    side and corners fixed. The cosine potential already does this on the sides of a
+    rectangle; on other polygons (an L-shape, a hole) the inner sides need it: [N, 2]."""
+    d = ops.boundary.restrict(moved - ops.unit)
+    return ops.boundary.clamp(ops.unit + d) - ops.unit
+
+
+def _untangled_scale(ops: _MeshOperators, points: np.ndarray, disp: np.ndarray,
+                     span: np.ndarray, min_area_fraction: float = 1e-3) -> float:
+    """:func:`untangle_scale` with a fast exit: one signed-area check against the cached
+    reference areas (ratios do not depend on the unit-square scaling) when nothing folds."""
+    ratio = _fem.signed_areas(ops.unit + disp / span, ops.triangles) / ops.ref_area
+    if ratio.min() > min_area_fraction:
+        return 1.0
+    return untangle_scale(points, ops.triangles, disp, min_area_fraction)
+
+
+def _box(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    corner = points.min(0)
+    span = points.max(0) - corner
+    if not (span > 0).all():
+        raise InvalidArgumentError(f"DataFreeMeshMover: the nodes span a degenerate box "
+                                   f"(extent {span.tolist()}); need a 2D domain")
+    return corner, span
 
 
 def _delaunay(points: np.ndarray) -> np.ndarray:

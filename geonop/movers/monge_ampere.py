@@ -45,7 +45,7 @@ import scipy.sparse.linalg as spla
 
 from geonop.errors import InvalidArgumentError
 from geonop.movers import _fem
-from geonop.movers.grids import boundary_sides
+from geonop.movers.grids import boundary_segments
 from geonop.movers.untangle import untangle_scale
 
 MonitorLike = Callable[[np.ndarray], np.ndarray] | np.ndarray
@@ -92,7 +92,7 @@ class _MeshOperators:
         self.grads = grads
         self.recover = _fem.recovery_matrix(triangles, area, len(points))
         self.stiffness, self.mass = _fem.stiffness_and_mass(points, triangles)
-        self.sides = boundary_sides(points)
+        self.boundary = boundary_segments(points, triangles)
         self.bounds = np.array([*points.min(0), *points.max(0)])
         self.ref_area = area
 
@@ -104,12 +104,13 @@ class _MeshOperators:
         return g
 
     def potential_gradient(self, phi: np.ndarray) -> np.ndarray:
-        """Recovered nodal gradient of ``phi`` with zero normal component on the sides, so
-        that boundary nodes slide along them: [N, 2]."""
-        g = self.gradient(phi)
-        g[self.sides[0] | self.sides[1], 0] = 0.0
-        g[self.sides[2] | self.sides[3], 1] = 0.0
-        return g
+        """Recovered nodal gradient of ``phi`` with zero normal component on the straight
+        sides and zero at corners, so that boundary nodes slide along their side: [N, 2]."""
+        return self.boundary.restrict(self.gradient(phi))
+
+    def place(self, g: np.ndarray) -> np.ndarray:
+        """Nodes moved by ``g`` [N, 2], sliding nodes kept within their side: [N, 2]."""
+        return self.boundary.clamp(_clip_to_box(self.points + g, self.bounds))
 
 
 def monge_ampere_residual(points: np.ndarray, triangles: np.ndarray, phi: np.ndarray,
@@ -148,7 +149,7 @@ def _residual(ops: _MeshOperators, mfun: Callable[[np.ndarray], np.ndarray],
     smooth potential, but it sees (and so corrects) cells that start to fold, and it has no
     checkerboard null space.
     """
-    x = _clip_to_box(ops.points + g, ops.bounds)
+    x = ops.place(g)
     tri = ops.triangles
     det_c = _fem.signed_areas(x, tri) / ops.ref_area
     md_c = mfun(x[tri].mean(1)) * det_c
@@ -273,7 +274,7 @@ class MongeAmpereMover:
             rhs[0] = 0.0
             phi = phi + solve(rhs)
         g = ops.potential_gradient(phi)
-        disp = _clip_to_box(pts + g, ops.bounds) - pts
+        disp = ops.place(g) - pts
         s = untangle_scale(pts, tri, disp, self.min_area_fraction)
         return MoveResult(points=pts + s * disp, phi=phi, scale=s, iterations=it,
                           residual=history[-1] if history else float("nan"),

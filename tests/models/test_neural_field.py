@@ -156,3 +156,80 @@ def test_trains_through_the_trainer_and_reloads(tmp_path, one_thread) -> None:
     v1, s1 = loaded.predict_all(b)
     torch.testing.assert_close(v1, v0)
     torch.testing.assert_close(s1, s0)
+
+
+def _with_prior(d: Data, seed: int) -> Data:
+    g = torch.Generator().manual_seed(100 + seed)
+    d = d.clone()
+    d.prior = torch.randn(d.pos.shape[0], 3, generator=g)
+    d.surface_prior = torch.randn(d.surface_pos.shape[0], 3, generator=g)
+    return d
+
+
+def test_prior_residual_is_added_in_the_output_units() -> None:
+    """With the last layers zeroed the outputs are exactly the prior on the residual
+    channels (in raw units, through the normaliser) and the mean elsewhere."""
+    from geonop.data.normalization import FieldStats
+
+    m = _model(prior_channels=3, residual=[[0, 0], [2, 2]], surface_residual=[[0, 2]])
+    stats = {"y": FieldStats(torch.tensor([1.0, 2.0, 3.0, 4.0]), torch.tensor([2.0, 1.0, 4.0, 1.0]), 10),
+             "surface_y": FieldStats(torch.tensor([0.5, 0.0, 0.0]), torch.tensor([2.0, 1.0, 1.0]), 10),
+             "prior": FieldStats(torch.zeros(3), torch.ones(3), 10),
+             "surface_prior": FieldStats(torch.zeros(3), torch.ones(3), 10)}
+    m.set_normalization(stats)
+    for head in (m.volume_head, m.surface_head):
+        last = [mod for mod in head.modules() if isinstance(mod, torch.nn.Linear)][-1]
+        torch.nn.init.zeros_(last.weight)
+        torch.nn.init.zeros_(last.bias)
+    d = _with_prior(_airfoil(12, 0), 0)
+    vol, surf = m.predict_all(_batch(d))
+    torch.testing.assert_close(vol[:, 0], d.prior[:, 0])
+    torch.testing.assert_close(vol[:, 2], d.prior[:, 2])
+    torch.testing.assert_close(vol[:, 1], torch.full((12,), 2.0))   # no residual: the mean
+    torch.testing.assert_close(surf[:, 0], d.surface_prior[:, 2])
+    # the prior is also an input: changing it changes the non-residual channels
+    d2 = d.clone()
+    d2.prior = d.prior + 1.0
+    m2 = _model(prior_channels=3)
+    assert not torch.allclose(m2(_batch(d)), m2(_batch(d2)))
+
+
+def test_prior_batching_and_errors() -> None:
+    m = _model(prior_channels=3, residual=[[0, 0], [1, 1]], surface_residual=[[0, 2]])
+    d0, d1 = _with_prior(_airfoil(30, 0), 0), _with_prior(_airfoil(25, 1, m=36), 1)
+    vol, surf = m.forward_all(_batch(d0, d1))
+    v0, s0 = m.forward_all(_batch(d0))
+    torch.testing.assert_close(vol[:30], v0, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(surf[:40], s0, atol=1e-5, rtol=1e-4)
+    with pytest.raises(InvalidArgumentError, match="potential_flow"):
+        m(_batch(_airfoil(10, 2)))
+    with pytest.raises(InvalidArgumentError, match="out of range"):
+        NeuralFieldOperator(4, 3, 2, 2, prior_channels=3, residual=[[4, 0]])
+    with pytest.raises(InvalidArgumentError, match="twice"):
+        NeuralFieldOperator(4, 3, 2, 2, prior_channels=3, residual=[[0, 0], [0, 1]])
+
+
+def test_force_loss_trains_the_integrated_coefficients() -> None:
+    """The force term is the squared error of C_L and drag_scale * C_D integrated from the
+    wall outputs, and its gradient reaches the surface head."""
+    from geonop.models.volume_surface import force_coefficients
+
+    m = _model(force_weight=2.0).train()
+    d = _airfoil(16, 3)
+    d.surface_length = torch.full((40,), 0.08)
+    d.aoa_deg = torch.tensor([4.0], dtype=torch.float64)
+    b = _batch(d)
+    out = m.training_step(b)
+    _, surf = m.forward_all(b)
+    err = force_coefficients(surf, b, 1) - force_coefficients(b.surface_y, b, 1)
+    expected = err[0, 0] ** 2 + (10.0 * err[0, 1]) ** 2
+    assert out.metrics["loss_force"] == pytest.approx(float(expected.detach()), rel=1e-5)
+    out.loss.backward()
+    last = [mod for mod in m.surface_head.modules() if isinstance(mod, torch.nn.Linear)][-1]
+    assert last.weight.grad is not None and last.weight.grad.abs().sum() > 0
+    # lift of a flat plate at 90 degrees to a uniform Cp jump: C_L = Cp jump * chord
+    plate = Data(surface_y=torch.tensor([[-1.0, 0, 0], [1.0, 0, 0]]),
+                 surface_normal=torch.tensor([[0.0, 1.0], [0.0, -1.0]]),
+                 surface_length=torch.tensor([1.0, 1.0]), aoa_deg=torch.tensor([0.0]))
+    torch.testing.assert_close(force_coefficients(plate.surface_y, plate, 1),
+                               torch.tensor([[2.0, 0.0]]))

@@ -39,3 +39,14 @@ def test_bad_arguments():
         FrontFieldDataset(2, nodes_per_side=(9, 5))
     with pytest.raises(InvalidArgumentError, match="monitor"):
         FrontFieldDataset(2, monitor="laplacian")
+
+
+def test_uncached_samples_equal_cached_ones():
+    kw = {"nodes_per_side": (7, 9), "collocation_points": 16, "seed": 5,
+          "statistics_resolution": 51}
+    cached, fresh = FrontFieldDataset(3, **kw), FrontFieldDataset(3, cache=False, **kw)
+    a, b = cached[2], fresh[2]
+    assert torch.equal(a.pos, b.pos) and torch.equal(a.monitor, b.monitor)
+    assert len(cached._base) == 1 and len(fresh._base) == 0
+    with pytest.raises(InvalidArgumentError, match="statistics_resolution"):
+        FrontFieldDataset(2, statistics_resolution=2)

@@ -7,6 +7,8 @@
   re-integration.
 - :mod:`~geonop.data.airfoil.generate`: many cases in parallel, resumable.
 - :mod:`~geonop.data.airfoil.dataset`: :class:`AirfoilRANSDataset`, the stored dataset.
+- :mod:`~geonop.data.airfoil.potential`: :class:`PotentialFlow`, the inviscid flow of a
+  panel method (the surrogate's physical prior).
 """
 
 from geonop.data.airfoil.dataset import AirfoilRANSDataset, default_root
@@ -43,6 +45,7 @@ from geonop.data.airfoil.openfoam_case import (
     solve,
     write_case,
 )
+from geonop.data.airfoil.potential import PotentialFlow
 
 __all__ = [
     "NU_AIR",
@@ -53,6 +56,7 @@ __all__ = [
     "FlowConditions",
     "MeshOptions",
     "OpenFOAMNotFoundError",
+    "PotentialFlow",
     "ShapeSpec",
     "SolveResult",
     "SolverError",

@@ -48,6 +48,7 @@ from geonop.data.airfoil.features import (
     wall_faces,
     wall_features,
 )
+from geonop.data.airfoil.potential import PotentialFlow
 from geonop.data.base import GeometryDataset
 from geonop.errors import CorruptFileError, InvalidArgumentError, InvalidMeshError, MissingFileError
 
@@ -98,13 +99,17 @@ class AirfoilRANSDataset(GeometryDataset):
         Shape meshes kept in memory (a shape's cases share one mesh).
     nondimensional : bool
         Fields in ``U / U_inf``, ``Cp``, ``nut / nu`` (see the module docstring).
+    potential_flow : bool
+        Add the inviscid flow of each case (:mod:`~geonop.data.airfoil.potential`) as
+        ``prior`` [N, 3] (``u, v, Cp`` at the query points, free-stream units) and
+        ``surface_prior`` [M, 3] (the same on the wall); computed once per case and kept.
     """
 
     normalized_fields = ("pos", "x", "y", "u", "surface_y")
 
     def __init__(self, root: PathLike | None = None, split: str = "train",
                  query_points: int | None = None, cache_meshes: int = 64,
-                 nondimensional: bool = False) -> None:
+                 nondimensional: bool = False, potential_flow: bool = False) -> None:
         self.root = Path(root) if root is not None else default_root()
         if split not in ("train", "test", "all"):
             raise InvalidArgumentError(f"split: {split!r} (expected 'train', 'test' or 'all')")
@@ -112,6 +117,10 @@ class AirfoilRANSDataset(GeometryDataset):
             raise InvalidArgumentError(f"query_points: {query_points} must be positive")
         self.split = split
         self.nondimensional = bool(nondimensional)
+        self.potential_flow = bool(potential_flow)
+        if self.potential_flow:
+            self.normalized_fields = (*type(self).normalized_fields, "prior", "surface_prior")
+        self._priors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.query_points = None if query_points is None else int(query_points)
         manifest = _load_json(self.root / "manifest.json")
         splits = _load_json(self.root / "split.json")
@@ -213,10 +222,18 @@ class AirfoilRANSDataset(GeometryDataset):
                            axis=1).astype(np.float32)
         surface_y = np.concatenate([c["surface_p"][:, None], c["surface_tau"]], axis=1)
         pos, x = c["volume_pos"].astype(np.float32), c["volume_x"]
+        extra: dict[str, torch.Tensor] = {}
+        prior = None
+        if self.potential_flow:
+            prior, surface_prior = self._prior(c)
+            extra["surface_prior"] = torch.from_numpy(surface_prior)
         if seed is not None and self.query_points is not None and self.query_points < len(pos):
             rng = np.random.default_rng(seed)
             keep = np.sort(rng.choice(len(pos), size=self.query_points, replace=False))
             pos, x, y = pos[keep], x[keep], y[keep]
+            prior = None if prior is None else prior[keep]
+        if prior is not None:
+            extra["prior"] = torch.from_numpy(prior)
         nu = self.nu(rec)
         if self.nondimensional:
             y, surface_y = to_nondimensional(y, surface_y, rec["u_inf"], nu)
@@ -237,7 +254,17 @@ class AirfoilRANSDataset(GeometryDataset):
             aoa_deg=torch.tensor([rec["aoa_deg"]], dtype=torch.float64),
             nu=torch.tensor([nu], dtype=torch.float64),
             case_id=rec["case_id"],
+            **extra,
         )
+
+    def _prior(self, c: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Potential-flow features of a case on its whole mesh and wall (cached)."""
+        case_id = c["meta"]["case_id"]
+        if case_id not in self._priors:
+            self._priors[case_id] = potential_features(
+                c["outline"], float(c["meta"]["aoa_deg"]), c["volume_pos"], c["surface_pos"],
+                c["volume_x"])
+        return self._priors[case_id]
 
     def spec(self) -> dict[str, Any]:
         nondim = self.nondimensional
@@ -247,6 +274,7 @@ class AirfoilRANSDataset(GeometryDataset):
             "surface_targets": [list(t) for t in SURFACE_TARGETS],
             "global_inputs": list(GLOBAL_INPUTS_NONDIMENSIONAL if nondim else GLOBAL_INPUTS),
             "nondimensional": nondim,
+            "potential_flow": self.potential_flow,
             "nu": self.nu(),
             "dim": 2,
             "units": ("U / U_inf, Cp, nut / nu; surface Cp, tau / (0.5 U_inf^2)" if nondim else
@@ -276,18 +304,38 @@ class AirfoilRANSDataset(GeometryDataset):
             pos = np.asarray(getattr(query, "points", query), dtype=np.float64)[:, :2]
         faces = wall_faces(outline)
         u = ([[u_inf / nu * 1e-6, aoa]] if spec.get("nondimensional") else [[u_inf, aoa]])
+        x = wall_features(outline, pos)
+        extra = {}
+        if spec.get("potential_flow"):
+            prior, surface_prior = potential_features(outline, aoa, pos, faces["surface_pos"], x)
+            extra = {"prior": torch.from_numpy(prior),
+                     "surface_prior": torch.from_numpy(surface_prior)}
         return Data(
             pos=torch.from_numpy(pos.astype(np.float32)),
-            x=torch.from_numpy(wall_features(outline, pos)),
+            x=torch.from_numpy(x),
             u=torch.tensor(u, dtype=torch.float32),
             **{k: torch.from_numpy(v) for k, v in faces.items()},
             u_inf=torch.tensor([u_inf], dtype=torch.float64),
             aoa_deg=torch.tensor([aoa], dtype=torch.float64),
             nu=torch.tensor([nu], dtype=torch.float64),
+            **extra,
         )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)}, split={self.split!r}, root='{self.root}')"
+
+
+def potential_features(outline: np.ndarray, aoa_deg: float, volume_pos: np.ndarray,
+                       surface_pos: np.ndarray, volume_x: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The inviscid flow ``[u, v, Cp]`` (free-stream units) at volume points [N, 2] and wall
+    points [M, 2] of an airfoil: float32 arrays of shapes [N, 3] and [M, 3] (``volume_x``:
+    the points' :func:`~geonop.data.airfoil.features.wall_features`, when known)."""
+    try:
+        flow = PotentialFlow.solve(outline, aoa_deg)
+        return flow.features(volume_pos, volume_x), flow.surface_features(surface_pos)
+    except InvalidMeshError as exc:
+        raise InvalidMeshError(f"potential flow of the airfoil: {exc}") from exc
 
 
 def outline_of(mesh: Any) -> np.ndarray:
