@@ -50,9 +50,12 @@ class GNS(ParticleSimulator):
         noise_std: float = 6.7e-4,
         gravity_prior: bool = True,
         wall_clamp: bool = True,
+        acceleration_inputs: bool = False,
+        wall_range: float = 1.0,
     ) -> None:
         super().__init__(pos_dim, history, connectivity_radius, bounds, num_particle_types,
-                         type_embedding_dim, noise_std, gravity_prior, wall_clamp)
+                         type_embedding_dim, noise_std, gravity_prior, wall_clamp,
+                         acceleration_inputs, wall_range)
         self.latent_dim = latent_dim
         self.num_steps = num_steps
         self.node_encoder = MLP(self.node_input_channels, latent_dim, latent_dim, num_hidden_layers)

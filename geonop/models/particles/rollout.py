@@ -12,7 +12,15 @@ from geonop.data.particles.statistics import estimate_gravity
 from geonop.errors import InvalidArgumentError
 from geonop.models.particles.features import KINEMATIC_TYPE
 
-__all__ = ["constant_velocity_rollout", "estimate_gravity", "evaluate_rollouts", "rollout"]
+__all__ = ["DECIDING_METRICS", "compare_with_floors", "constant_velocity_rollout",
+           "estimate_gravity", "evaluate_rollouts", "floor_failures", "rollout"]
+
+#: the metrics that decide whether a model beats the floors: in falling-block scenes the
+#: first frames are free fall, which the gravity floor predicts exactly, so short-horizon
+#: MSE flatters any model
+DECIDING_METRICS: tuple[str, ...] = ("mse_mean_dims/all", "chamfer/final", "ke_mse")
+#: the two floors every report shows
+FLOORS: tuple[str, ...] = ("constant_velocity", "constant_velocity+gravity")
 
 
 @torch.no_grad()
@@ -162,3 +170,59 @@ def evaluate_rollouts(
     if not count:
         raise InvalidArgumentError("evaluate_rollouts: no trajectories")
     return {k: v / count for k, v in sums.items()}
+
+
+def _material(traj: object) -> str:
+    name = str(getattr(traj, "name", "") or "")
+    return name.split("_")[0] or name
+
+
+def compare_with_floors(
+    model: torch.nn.Module,
+    trajectories: Iterable[object],
+    gravity: np.ndarray | Tensor,
+    key: object = _material,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Full-rollout metrics of a model and of both floors, per trajectory.
+
+    Parameters
+    ----------
+    model : simulator
+    trajectories : iterable of :class:`~geonop.data.particles.Trajectory`
+    gravity : array of shape [d]
+        Per-frame^2 gravity of the second floor (:func:`estimate_gravity` of the training
+        trajectories).
+    key : callable
+        Row name of a trajectory (default: its name up to the first ``_``, the material of
+        the shipped scenes); trajectories with one key are averaged.
+
+    Returns
+    -------
+    dict
+        ``{row: {"model" | "constant_velocity" | "constant_velocity+gravity": metrics}}``
+        with the metrics of :func:`evaluate_rollouts`.
+    """
+    groups: dict[str, list[object]] = {}
+    for traj in trajectories:
+        groups.setdefault(key(traj), []).append(traj)
+    h = int(model.history)
+    return {name: {"model": evaluate_rollouts(model, group, h),
+                   FLOORS[0]: evaluate_rollouts(None, group, h),
+                   FLOORS[1]: evaluate_rollouts(None, group, h, gravity=gravity)}
+            for name, group in groups.items()}
+
+
+def floor_failures(rows: dict[str, dict[str, dict[str, float]]],
+                   metrics: Iterable[str] = DECIDING_METRICS) -> list[str]:
+    """``row/metric`` of every deciding metric on which the model is not strictly below
+    both floors (the issue's criterion): empty when it beats them everywhere.
+
+    ``rows`` is the result of :func:`compare_with_floors`.
+    """
+    out = []
+    for name, row in rows.items():
+        for k in metrics:
+            floor = min(row[f][k] for f in FLOORS)
+            if not row["model"][k] < floor:
+                out.append(f"{name}/{k}")
+    return out

@@ -56,6 +56,16 @@ class ParticleSimulator(GeonopModel):
             MPM generator does with its particles: a wall is a hard constraint, and a
             prediction that crosses it would otherwise leave the box for good (the next
             velocity ``x' - x`` then carries the wall's reaction).
+        acceleration_inputs: also feed the last ``H - 1`` accelerations (differences of
+            the input velocities), normalised as the network's output is (``(a - g) / std``
+            with the gravity prior). Free fall then reads as inputs of 0 and rest as inputs of
+            ``-g / std``: a particle's recent acceleration is the best single predictor of
+            its next one, which plain velocities (GNS) show only as small differences of large
+            numbers.
+        wall_range: wall distances enter the inputs divided by ``wall_range * R`` and
+            clipped to [-1, 1]. 1 (default) is GNS: only walls closer than ``R`` are seen.
+            A larger range also shows how high a particle is above the floor, which tells
+            a particle held up by a pile below it from one in flight.
 
     Data in: ``pos_history`` [N, H + 1, d], ``particle_type`` [N], ``y`` [N, d] (the next
     positions, training only), ``batch`` [N] for several clouds. Normalisation statistics
@@ -74,6 +84,8 @@ class ParticleSimulator(GeonopModel):
         noise_std: float = 6.7e-4,
         gravity_prior: bool = True,
         wall_clamp: bool = True,
+        acceleration_inputs: bool = False,
+        wall_range: float = 1.0,
     ) -> None:
         super().__init__()
         if pos_dim < 1 or history < 1 or not connectivity_radius > 0:
@@ -81,6 +93,8 @@ class ParticleSimulator(GeonopModel):
                 f"{type(self).__name__}: pos_dim and history must be >= 1 and connectivity_radius "
                 f"> 0, got {pos_dim}, {history}, {connectivity_radius}"
             )
+        if not wall_range > 0:
+            raise InvalidArgumentError(f"{type(self).__name__}: wall_range must be > 0, got {wall_range}")
         if noise_std < 0:
             raise InvalidArgumentError(f"{type(self).__name__}: noise_std must be >= 0")
         self.pos_dim = pos_dim
@@ -92,13 +106,17 @@ class ParticleSimulator(GeonopModel):
         self.noise_std = float(noise_std)
         self.gravity_prior = bool(gravity_prior)
         self.wall_clamp = bool(wall_clamp)
+        self.acceleration_inputs = bool(acceleration_inputs) and history >= 2
+        #: distance (box units) at which the wall features saturate
+        self.wall_scale = float(wall_range) * self.connectivity_radius
         self.type_embedding = nn.Embedding(num_particle_types, type_embedding_dim)
 
     @property
     def node_input_channels(self) -> int:
         """Width of :meth:`node_inputs`."""
         walls = 2 * self.pos_dim if self.has_walls else 0
-        return self.history * self.pos_dim + walls + self.type_embedding.embedding_dim
+        accs = (self.history - 1) * self.pos_dim if self.acceleration_inputs else 0
+        return self.history * self.pos_dim + accs + walls + self.type_embedding.embedding_dim
 
     def node_inputs(self, pos_history: Tensor, particle_type: Tensor) -> Tensor:
         """GNS node inputs: [N, H + 1, d], [N] -> [N, node_input_channels]."""
@@ -113,10 +131,12 @@ class ParticleSimulator(GeonopModel):
                 f"{type(self).__name__}: particle types must be in [0, {self.num_particle_types}), "
                 f"got {int(particle_type.min())}..{int(particle_type.max())}"
             )
-        vel = self.normalizer.encode("velocity", velocities(pos_history)).reshape(n, -1)
-        feats = [vel]
+        vel = velocities(pos_history)
+        feats = [self.normalizer.encode("velocity", vel).reshape(n, -1)]
+        if self.acceleration_inputs:
+            feats.append(self.encode_acceleration(vel[:, 1:] - vel[:, :-1]).reshape(n, -1))
         if self.has_walls:
-            feats.append(wall_distances(pos_history[:, -1], self.bounds, self.connectivity_radius))
+            feats.append(wall_distances(pos_history[:, -1], self.bounds, self.wall_scale))
         feats.append(self.type_embedding(particle_type.long()))
         return torch.cat([f.to(self.type_embedding.weight.dtype) for f in feats], dim=-1)
 

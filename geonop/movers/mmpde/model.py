@@ -75,9 +75,11 @@ class MMPDE(GeonopModel):
         num_layers: interaction-network layers per branch (default 2).
         neighbors: source nodes of each learnable interpolation (default 8).
         mover: ``"monge_ampere"`` (MM-PDE) or ``"identity"`` (the fixed-mesh baseline).
-        alpha, smoothing, mover_iterations: mover settings (monitor
-            ``1 + alpha |grad u|^2 / max``), used in :meth:`rollout`; training data must be
-            moved with the same ones (:class:`~geonop.movers.mmpde.dataset.BurgersTransitions`).
+        alpha: monitor strength of the mover (``1 + alpha |grad u|^2 / max``), used in
+            :meth:`rollout`; training data must be moved with the same settings
+            (:class:`~geonop.movers.mmpde.dataset.BurgersTransitions`).
+        smoothing: smoothing passes of that monitor.
+        mover_iterations: relaxation steps of the mover.
         interpolation_channels: hidden width of the interpolation weight networks (default 16).
 
     Examples

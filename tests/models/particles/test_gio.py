@@ -35,7 +35,7 @@ def test_shapes_and_sparse_selection(one_thread, cloud):
     assert sp.shape == (30, 2) and h.shape == (30, 16) and sb is None
     assert model.decode(sp, h, sb, q).shape == (333, 2)
     assert repr(model) == ("GraphInteractionOperator(pos_dim=2, history=5, latent_dim=16, "
-                           "num_steps=2, sampling='random', sparse_ratio=0.25)")
+                           "num_steps=2, sampling='random', sparse_ratio=0.25, decoder='basis')")
 
 
 def test_eval_is_deterministic_training_resamples(one_thread, cloud):
@@ -115,7 +115,20 @@ def test_rollout_with_queries(one_thread, cloud):
         rollout(model, hist[1:], cloud.particle_type, 2)
 
 
+def test_kernel_decoder_option(one_thread, cloud):
+    """The first decoder (kernel MLP per edge, MLP per query) stays available."""
+    model = _stats(_model(decoder="kernel")).eval()
+    assert model.head is not None and model(cloud).shape == (120, 2)
+    q = torch.rand(50, 2) * 0.8 + 0.1
+    sp, h, sb = model.latent(cloud.pos_history, cloud.particle_type)
+    assert model.decode(sp, h, sb, q).shape == (50, 2)
+    basis = _model()
+    assert basis.head is None and basis.num_parameters() < model.num_parameters()
+
+
 def test_bad_arguments():
+    with pytest.raises(InvalidArgumentError, match="decoder"):
+        GraphInteractionOperator(decoder="mlp")
     with pytest.raises(InvalidArgumentError, match="sampling"):
         GraphInteractionOperator(sampling="grid")
     with pytest.raises(InvalidArgumentError, match="sparse_ratio"):

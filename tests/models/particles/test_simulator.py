@@ -67,3 +67,40 @@ def test_wall_clamp_keeps_particles_in_the_box(one_thread, clamp):
     pred = rollout(model, hist, torch.full((30,), 5), 10)
     inside = bool(((pred >= 0.1) & (pred <= 0.9)).all())
     assert inside == clamp
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_acceleration_inputs_read_free_fall_as_zero(one_thread, index):
+    """With ``acceleration_inputs`` the node inputs carry the last H - 1 accelerations,
+    normalised like the output: 0 in free fall, ``-g / std`` at rest."""
+    plain = _models()[index]
+    model = _models(acceleration_inputs=True)[index]
+    for m in (plain, model):
+        m.set_normalization(STATS)
+    assert model.node_input_channels == plain.node_input_channels + 4 * 2
+    t = torch.arange(6, dtype=torch.float64)[None, :, None]
+    start = torch.tensor([[0.5, 0.5], [0.3, 0.4]], dtype=torch.float64)[:, None]
+    falling = (start + 1e-3 * t + 0.5 * torch.tensor(G, dtype=torch.float64) * t * t).float()
+    resting = start.expand(2, 6, 2).float()
+    types = torch.tensor([5, 6])
+    acc_falling = model.node_inputs(falling, types)[:, 10:18]
+    acc_resting = model.node_inputs(resting, types)[:, 10:18].view(2, 4, 2)
+    assert acc_falling.abs().max() < 1e-3
+    assert torch.allclose(acc_resting, torch.tensor([0.0, 1.25e-4 / 3e-4]).expand(2, 4, 2), atol=1e-3)
+    assert torch.equal(model.node_inputs(falling, types)[:, :10], plain.node_inputs(falling, types)[:, :10])
+
+
+def test_wall_range_widens_the_wall_features(one_thread):
+    """``wall_range`` k: the wall features saturate at k R instead of R (GNS), for the node
+    inputs and for the operator's decoder alike."""
+    near = _models()[1]
+    far = _models(wall_range=5.0)[1]
+    for m in (near, far):
+        m.set_normalization(STATS)
+    r = near.connectivity_radius
+    pos = torch.tensor([[0.5, 0.1 + 3 * r]]).expand(6, 1, 2).transpose(0, 1).contiguous()
+    walls = slice(10, 14)                               # after the 5 velocities
+    assert near.node_inputs(pos, torch.tensor([5]))[0, walls][1] == 1.0        # saturated
+    assert float(far.node_inputs(pos, torch.tensor([5]))[0, walls][1]) == pytest.approx(0.6)
+    with pytest.raises(Exception, match="wall_range"):
+        GNS(wall_range=0.0)

@@ -37,3 +37,27 @@ def test_smoke_training_lowers_validation_loss(one_thread, tmp_path, name, cls):
     after = evaluate_model(model, val, batch_size=2)
     assert after["loss"] < before["loss"], (before, after)
     assert after["mse_position"] < before["mse_position"]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason=(
+    "not met in full (docs/particles.md): measured 10-minute runs of the shipped config beat "
+    "both floors on 22-23 of the 24 figures; validation jelly/multi kinetic energy and test "
+    "water Chamfer distance miss depending on the seed and the machine's load"))
+def test_example_training_beats_the_floors_on_every_held_out_material(one_thread, tmp_path):
+    """The issue's criterion, as ``examples/train_particles.py`` runs it: 10 minutes of
+    training with the shipped config, then full rollouts of every validation and test
+    trajectory; the operator must beat both floors on full-rollout MSE, Chamfer distance
+    and kinetic-energy error for every material (about 12 minutes on one thread)."""
+    from geonop.data.particles import read_dataset
+    from geonop.models.particles import compare_with_floors, estimate_gravity, floor_failures
+
+    overrides = [f"output_dir={tmp_path / 'run'}", "training.progress=off",
+                 "training.tensorboard=off", "training.max_time=10m"]
+    train(CONFIGS / "gio_particles.yaml", overrides=overrides, verbose=False)
+    model = geonop.load(tmp_path / "run" / "checkpoints" / "last.pt")
+    splits, _ = read_dataset(ROOT / "datasets" / "particles_small")
+    gravity = estimate_gravity(splits["train"])
+    missed = {split: floor_failures(compare_with_floors(model, splits[split], gravity))
+              for split in ("valid", "test")}
+    assert missed == {"valid": [], "test": []}
