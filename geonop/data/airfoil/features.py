@@ -84,6 +84,36 @@ def _signed_area(pts: np.ndarray) -> float:
     return 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
 
 
+def resample_sides(pts: np.ndarray, le: int, s: np.ndarray) -> np.ndarray:
+    """A closed polygon starting at its trailing edge, resampled side by side.
+
+    Parameters
+    ----------
+    pts : ndarray of shape [K, 2]
+        The polygon, vertex 0 at the trailing edge (not repeated at the end).
+    le : int
+        Index of the leading-edge vertex: ``pts[:le + 1]`` is one side, ``pts[le:]`` plus
+        vertex 0 the other.
+    s : ndarray of shape [n + 1]
+        Arc-length fractions from 0 to 1 at which each side is sampled.
+
+    Returns
+    -------
+    ndarray of shape [2 n, 2]
+        The new vertices, trailing edge first (each side's last point, the next side's
+        first, is kept once).
+    """
+    nodes = []
+    for side in (pts[: le + 1], np.concatenate([pts[le:], pts[:1]])):
+        arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(side, axis=0), axis=1))])
+        if len(side) < 2 or arc[-1] <= 0:
+            raise InvalidMeshError("airfoil outline has a side of zero length")
+        target = np.asarray(s, dtype=np.float64) * arc[-1]
+        nodes.append(np.stack([np.interp(target, arc, side[:, 0]),
+                               np.interp(target, arc, side[:, 1])], axis=1)[:-1])
+    return np.concatenate(nodes)
+
+
 def wall_faces(outline: np.ndarray, faces_per_side: int = 99) -> dict[str, np.ndarray]:
     """A wall discretisation of an airfoil outline, clustered at both edges.
 
@@ -111,18 +141,9 @@ def wall_faces(outline: np.ndarray, faces_per_side: int = 99) -> dict[str, np.nd
     pts, _ = closed_polygon(outline)
     te = pts[0]
     le = int(np.argmax(np.linalg.norm(pts - te, axis=1)))
-    sides = [np.concatenate([pts[: le + 1]]), np.concatenate([pts[le:], pts[:1]])]
     t = np.linspace(0.0, 1.0, faces_per_side + 1)
-    s = _COSINE_SHARE * 0.5 * (1.0 - np.cos(np.pi * t)) + (1.0 - _COSINE_SHARE) * t
-    nodes = []
-    for side in sides:
-        arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(side, axis=0), axis=1))])
-        if arc[-1] <= 0:
-            raise InvalidMeshError("airfoil outline has a side of zero length")
-        target = s * arc[-1]
-        nodes.append(np.stack([np.interp(target, arc, side[:, 0]),
-                               np.interp(target, arc, side[:, 1])], axis=1)[:-1])
-    ring = np.concatenate(nodes)
+    ring = resample_sides(pts, le, _COSINE_SHARE * 0.5 * (1.0 - np.cos(np.pi * t))
+                          + (1.0 - _COSINE_SHARE) * t)
     a, b = ring, np.roll(ring, -1, axis=0)
     t = b - a
     length = np.linalg.norm(t, axis=1)

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 import geonop.optional
-from geonop.data.airfoil.features import wall_features
+from geonop.data.airfoil.features import resample_sides, wall_features
 from geonop.errors import InvalidMeshError
 
 #: points of the resampled outline on each side (upper, lower)
@@ -74,23 +75,8 @@ def resample_outline(outline: np.ndarray, per_side: int = DEFAULT_PANELS_PER_SID
     le = int(np.argmin(pts[:, 0]))
     te = int(np.argmax(np.sum((pts - pts[le]) ** 2, axis=1)))
     pts = np.roll(pts, -te, axis=0)
-    le = (le - te) % len(pts)
-    upper = np.vstack([pts[: le + 1]])
-    lower = np.vstack([pts[le:], pts[:1]])
-    if len(upper) < 2 or len(lower) < 2:
-        raise InvalidMeshError("airfoil outline: cannot find its leading and trailing edges")
     s = 0.5 * (1.0 - np.cos(np.linspace(0.0, math.pi, per_side + 1)))
-    up = _along(upper, s)
-    lo = _along(lower, s)
-    return np.vstack([up[:-1], lo[:-1]])
-
-
-def _along(curve: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Points at arc-length fractions ``s`` of a polyline."""
-    seg = np.linalg.norm(np.diff(curve, axis=0), axis=1)
-    t = np.concatenate([[0.0], np.cumsum(seg)])
-    t /= t[-1]
-    return np.stack([np.interp(s, t, curve[:, 0]), np.interp(s, t, curve[:, 1])], axis=1)
+    return resample_sides(pts, (le - te) % len(pts), s)
 
 
 def _influence(points: np.ndarray, start: np.ndarray, tangent: np.ndarray, normal: np.ndarray,
@@ -166,7 +152,11 @@ class PotentialFlow:
 
     # -- on the wall ----------------------------------------------------------------------
     def panels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``start, tangent, normal, length, midpoint`` of the panels."""
+        """``start, tangent, normal, length, midpoint`` of the panels (computed once)."""
+        return self._panel_geometry
+
+    @cached_property
+    def _panel_geometry(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return _panels(self.vertices)
 
     def surface_speed(self) -> np.ndarray:
