@@ -233,3 +233,13 @@ def test_force_loss_trains_the_integrated_coefficients() -> None:
                  surface_length=torch.tensor([1.0, 1.0]), aoa_deg=torch.tensor([0.0]))
     torch.testing.assert_close(force_coefficients(plate.surface_y, plate, 1),
                                torch.tensor([[2.0, 0.0]]))
+
+
+def test_force_loss_needs_the_wall_geometry() -> None:
+    from geonop.models.volume_surface import force_coefficients
+
+    d = _airfoil(8, 4)                      # no surface_length, no aoa_deg
+    with pytest.raises(InvalidArgumentError, match="surface_length"):
+        _model(force_weight=1.0).train().training_step(_batch(d))
+    with pytest.raises(InvalidArgumentError, match="force loss"):
+        force_coefficients(d.surface_y[:, :2], d, 1)
