@@ -286,7 +286,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     test_sub = _SubsampledView(
         AirfoilRANSDataset(args.root, split="test", nondimensional=True, query_points=query_points,
-                           potential_flow=True),
+                           potential_flow=True, boundary_layer=True),
         seed=10_000,
     )
     work = Path(args.work_dir) if args.work_dir else Path(tempfile.mkdtemp(prefix="bench_aero_"))

@@ -17,9 +17,10 @@ field) reduction ``e_uniform / e_moved`` and fractional reduction
 (target >= 0.9), median time per mesh (target: learned >= 100x faster), tangled cells (target
 0), equidistribution and minimum angle. Both movers run in this process on one thread.
 
-``--integration``: does placing an operator's latent nodes with the mover help? A small GNO
-(two :class:`geonop.nn.KernelIntegral` layers) with 256 latent nodes, uniform vs placed by
-:class:`geonop.movers.MoverPlacement` (in physical or in the mover's computational
+``--integration``: does placing an operator's latent nodes with the mover help?
+:class:`geonop.models.latent_grid.LatentGridOperator` (GINO-style, 256 latent nodes) with
+``placement`` uniform, ``mover`` (placed by :class:`geonop.movers.MoverPlacement`, operator in
+physical coordinates) and ``computational`` (operator in the mover's computational
 coordinates), same budget and seed, held-out fields.
 
     python benchmarks/bench_movers.py --quick      # 6 fields x 2 meshes, one JSON line
@@ -30,8 +31,9 @@ coordinates), same budget and seed, held-out fields.
 Measured (shared 2-core CPU, load about 4, one thread; full table in docs/movers.md): full
 run, learned 3.41x lower interpolation error vs classical 2.81x (110 % of the classical
 reduction), 0 tangled cells for both, 1.03 s vs 7.96 ms per mesh (130x); ``--quick`` 125x.
-``--integration``: moved latent nodes alone do not help this small GNO (0.95x); with the
-operator in the mover's computational coordinates its held-out error is 1.69x lower.
+``--integration`` (load 3.8-2.5, 635 s): moved latent nodes alone do not help the
+LatentGridOperator (0.99x); with the operator in the mover's computational coordinates its
+held-out error is 1.56x lower (``--quick``: 0.98x and 1.79x).
 """
 
 from __future__ import annotations
@@ -215,116 +217,75 @@ def run(num_fields: int, checkpoint: Path, seed: int = 12345) -> dict:
     return out
 
 
-class _TinyGNO(torch.nn.Module):
-    """inputs -> latent nodes -> queries with two :class:`geonop.nn.KernelIntegral` layers
-    (GINO without the latent FNO): the operator whose latent nodes are placed."""
-
-    def __init__(self, width: int = 32, r_in: float = 0.05, r_out: float = 0.1) -> None:
-        super().__init__()
-        from geonop.nn.kernel_integral import KernelIntegral
-        from geonop.nn.mlp import MLP
-
-        self.lift = MLP(1, width, width, 1, activation="gelu", layer_norm=False)
-        self.encode = KernelIntegral(width, width, 2, r_in, kernel_hidden=32)
-        self.latent = MLP(width + 2, width, width, 2, activation="gelu", layer_norm=False)
-        self.decode = KernelIntegral(width, width, 2, r_out, kernel_hidden=32)
-        self.head = MLP(width + 2, 1, width, 2, activation="gelu", layer_norm=False)
-
-    def forward(self, x, u, z, q, bx, bz, bq):
-        h = self.encode(x, z, self.lift(u[:, None]), bx, bz)
-        h = self.latent(torch.cat([h, z], 1))
-        return self.head(torch.cat([self.decode(z, q, h, bz, bq), q], 1)).squeeze(-1)
-
-
 def integration(quick: bool, checkpoint: Path, seed: int = 0) -> dict:
-    """Does placing an operator's latent nodes with a mover help? Same operator, same latent
-    node count, same training budget and seed, three ways:
+    """Does placing an operator's latent nodes with a mover help? The same
+    :class:`geonop.models.latent_grid.LatentGridOperator` (256 latent nodes, kernel integrals
+    of radii 0.05 and 0.1, two message-passing steps on the grid), the same training budget
+    and seed, three ways (its ``placement`` argument):
 
-    * ``uniform``: latent nodes on a uniform grid;
-    * ``moved``: latent nodes moved by :class:`geonop.movers.MoverPlacement` (the learned
-      mover) from the input samples, everything else in physical coordinates;
+    * ``uniform``: latent nodes on a uniform 16 x 16 grid;
+    * ``mover``: that grid moved by the learned mover from the input samples
+      (:class:`geonop.movers.MoverPlacement`), everything else in physical coordinates;
     * ``computational``: the same move, but the operator works in the mover's computational
-      coordinates (:meth:`~geonop.movers.MoverPlacement.to_computational` maps inputs and
-      queries back through the moved grid; latent nodes are the uniform grid there), so its
-      fixed kernel radii cover less physical space where the nodes gathered.
+      coordinates (inputs and queries mapped back through the moved grid, where the latent
+      nodes are the uniform grid), so its fixed kernel radii cover less physical space where
+      the nodes gathered.
 
-    Task: reconstruct a sharp-front field at random query points from its values on a 32 x 32
-    grid through 16 x 16 latent nodes (a bottleneck of 256 nodes, GINO-style). Held-out fields,
-    relative L2 error on a 64 x 64 grid of queries, and near the fronts (``|grad u|`` in
-    its top 10 %).
+    Task (:class:`geonop.movers.FrontReconstructionDataset`): reconstruct a sharp-front field
+    at random query points from its values on a 32 x 32 grid through the 256 latent nodes.
+    Trained with :class:`geonop.train.Trainer` (Adam 2e-3, cosine, 4 fields per step, 256
+    random queries each); error on held-out fields at a 64 x 64 grid of queries: relative L2,
+    and near the fronts (``|grad u|`` in its top 10 %).
     """
-    import geonop
-    from geonop.movers import MoverPlacement, random_front_field
+    from geonop.models.latent_grid import LatentGridOperator
+    from geonop.movers import FrontReconstructionDataset
+    from geonop.train import Trainer
 
     n_train, n_test, steps = (64, 16, 150) if quick else (256, 64, 1000)
-    mover = geonop.load(checkpoint) if checkpoint.exists() else None
-    place = MoverPlacement(mover, nodes_per_side=16, bounds=(0.0, 0.0, 1.0, 1.0))
-    s = np.linspace(0.0, 1.0, 32)
-    xin = np.stack(np.meshgrid(s, s), -1).reshape(-1, 2)
-    g = (np.arange(64) + 0.5) / 64
-    qtest = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
-    uniform = place.reference()[0]
-    rng = np.random.default_rng(seed + 777)
-    fields = [random_front_field(rng) for _ in range(n_train + n_test)]
-    uin = [f.value(xin) for f in fields]
-    t0 = time.perf_counter()
-    moved = [place(xin, u) for u in uin]
-    t_place = (time.perf_counter() - t0) / len(fields)
-    qrng = np.random.default_rng(seed + 1)
-
-    def to_reference(i, x):
-        return place.to_computational(moved[i], x)
-
-    def batch(idx, latents, q=None, computational=False):
-        qs = [q if q is not None else qrng.random((256, 2)) for _ in idx]
-        f32 = partial(torch.as_tensor, dtype=torch.float32)
-        cat = lambda arrs: f32(np.concatenate(arrs))
-        ids = lambda arrs: torch.cat([torch.full((len(a),), i) for i, a in enumerate(arrs)])
-        zs = [latents[i] for i in idx]
-        xs = [xin_ref[i] if computational else xin for i in idx]
-        qx = [to_reference(i, qq) if computational else qq for i, qq in zip(idx, qs)]
-        return ((cat(xs), cat([uin[i] for i in idx]), cat(zs), cat(qx),
-                 ids(xs), ids(zs), ids(qx)),
-                cat([fields[i].value(qq) for i, qq in zip(idx, qs)]))
-
-    out = {"integration_task": "reconstruct sharp fronts through 256 latent nodes",
-           "train_fields": n_train, "test_fields": n_test, "steps": steps,
-           "placement_s_per_field": round(t_place, 4)}
-    xin_ref = [to_reference(i, xin) for i in range(len(fields))]
-    variants = (("uniform", [uniform] * len(fields), False), ("moved", moved, False),
-                ("computational", [uniform] * len(fields), True))
-    for name, latents, comp in variants:
+    data = FrontReconstructionDataset(num_samples=n_train + n_test, input_resolution=32,
+                                      query_points=256, eval_resolution=64, seed=seed + 777)
+    train_idx, test_idx = list(range(n_train)), list(range(n_train, n_train + n_test))
+    fields = {i: data.field(i) for i in test_idx}
+    out: dict = {"integration_task": "reconstruct sharp fronts through 256 latent nodes",
+                 "model": "LatentGridOperator", "train_fields": n_train, "test_fields": n_test,
+                 "steps": steps, "load_average_start": round(os.getloadavg()[0], 2)}
+    for placement in ("uniform", "mover", "computational"):
         torch.manual_seed(seed)
-        model = _TinyGNO()
-        opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-        brng = np.random.default_rng(seed)
+        model = LatentGridOperator(nodes_per_side=16, placement=placement,
+                                   mover_checkpoint=str(checkpoint))
+        if placement == "mover":  # what placing the nodes costs per field (first use, no cache)
+            t0 = time.perf_counter()
+            for i in test_idx[:8]:
+                s = data[i]
+                model.latent_positions(s.input_pos.double().numpy(), s.input_x[:, 0].double().numpy())
+            out["placement_s_per_field"] = round((time.perf_counter() - t0) / 8, 4)
         t0 = time.perf_counter()
-        for _ in range(steps):
-            inputs, target = batch(brng.choice(n_train, 4, replace=False), latents,
-                                   computational=comp)
-            loss = ((model(*inputs) - target) ** 2).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
+        with tempfile.TemporaryDirectory() as tmp:
+            Trainer(model, data, train_indices=train_idx,
+                    config={"max_steps": steps, "optimizer": "adam", "lr": 2e-3,
+                            "scheduler": "cosine", "eval_every": 0, "checkpoint_every": 0,
+                            "log_every": 50, "progress": "auto"},
+                    output_dir=tmp, batch_size=4, seed=seed, verbose=False).fit()
         errs, front = [], []
-        with torch.no_grad():
-            for i in range(n_train, n_train + n_test):
-                inputs, target = batch([i], latents, qtest, computational=comp)
-                err = (model(*inputs) - target).numpy()
-                t = target.numpy()
-                errs.append(np.linalg.norm(err) / np.linalg.norm(t))
-                gn = np.linalg.norm(fields[i].gradient(qtest), axis=1)
-                sel = gn >= np.quantile(gn, 0.9)
-                front.append(np.linalg.norm(err[sel]) / np.linalg.norm(t[sel]))
-        out[f"rel_l2_{name}"] = round(float(np.mean(errs)), 4)
-        out[f"rel_l2_near_fronts_{name}"] = round(float(np.mean(front)), 4)
-        out[f"train_s_{name}"] = round(time.perf_counter() - t0, 1)
-    for name in ("moved", "computational"):
+        for i in test_idx:
+            sample = data[i]
+            pred = model.predict(sample)[:, 0].double().numpy()
+            target = sample.y[:, 0].double().numpy()
+            err = pred - target
+            errs.append(np.linalg.norm(err) / np.linalg.norm(target))
+            gn = np.linalg.norm(fields[i].gradient(sample.pos.double().numpy()), axis=1)
+            sel = gn >= np.quantile(gn, 0.9)
+            front.append(np.linalg.norm(err[sel]) / np.linalg.norm(target[sel]))
+        out[f"rel_l2_{placement}"] = round(float(np.mean(errs)), 4)
+        out[f"rel_l2_near_fronts_{placement}"] = round(float(np.mean(front)), 4)
+        out[f"train_s_{placement}"] = round(time.perf_counter() - t0, 1)
+    for name in ("mover", "computational"):
         out[f"error_ratio_uniform_over_{name}"] = round(
             out["rel_l2_uniform"] / out[f"rel_l2_{name}"], 3)
-    out["helps"] = min(out["rel_l2_moved"], out["rel_l2_computational"]) < out["rel_l2_uniform"]
+        out[f"near_fronts_ratio_uniform_over_{name}"] = round(
+            out["rel_l2_near_fronts_uniform"] / out[f"rel_l2_near_fronts_{name}"], 3)
+    out["helps"] = min(out["rel_l2_mover"], out["rel_l2_computational"]) < out["rel_l2_uniform"]
+    out["load_average_end"] = round(os.getloadavg()[0], 2)
     return out
 
 

@@ -159,7 +159,7 @@ class AirfoilSurrogate:
         data = self.input_data(airfoil, aoa_deg, u_inf, reynolds, query_mesh)
         batch = Batch.from_data_list([data], follow_batch=["surface_pos"])
         vol, surf = self.model.predict_all(batch)
-        vol, surf = vol.double().numpy(), surf.double().numpy()
+        vol, surf = vol.double().cpu().numpy(), surf.double().cpu().numpy()
         u, aoa = float(data.u_inf), float(data.aoa_deg)
         nondim = bool(self.spec.get("nondimensional"))
         q = 0.5 * u * u

@@ -26,14 +26,17 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def airfoil_datasets(root: PathLike | None = None, query_points: int | None = 1000,
-                     potential_flow: bool = True) -> tuple[AirfoilRANSDataset, AirfoilRANSDataset]:
+                     potential_flow: bool = True, boundary_layer: bool = True
+                     ) -> tuple[AirfoilRANSDataset, AirfoilRANSDataset]:
     """The non-dimensional train (with ``query_points`` random volume points per training
     view) and test splits of the airfoil dataset, with the potential-flow prior of every
-    case (models without a prior ignore it)."""
+    case, its velocity taken to the wall through a turbulent boundary layer (models without
+    a prior ignore it)."""
+    bl = bool(potential_flow and boundary_layer)
     train = AirfoilRANSDataset(root, split="train", nondimensional=True, query_points=query_points,
-                               potential_flow=potential_flow)
+                               potential_flow=potential_flow, boundary_layer=bl)
     test = AirfoilRANSDataset(root, split="test", nondimensional=True,
-                              potential_flow=potential_flow)
+                              potential_flow=potential_flow, boundary_layer=bl)
     return train, test
 
 
@@ -85,7 +88,7 @@ def model_predictor(model: GeonopModel, follow_batch: tuple[str, ...] = ("surfac
         batch = Batch.from_data_list([data], follow_batch=list(follow_batch))
         with torch.no_grad():
             vol, surf = model.predict_all(batch)
-        return vol.double().numpy(), surf.double().numpy()
+        return vol.double().cpu().numpy(), surf.double().cpu().numpy()
 
     return predict
 

@@ -14,6 +14,7 @@ from geonop.models.base import (
     registered_models,
 )
 from geonop.models.field_mlp import FieldMLP
+from geonop.models.latent_grid import LatentGridOperator
 from geonop.models.neural_field import NeuralFieldOperator
 from geonop.models.particles import GNS, GraphInteractionOperator
 from geonop.models.volume_surface import VolumeSurfaceModel
@@ -23,6 +24,7 @@ __all__ = [
     "FieldMLP",
     "GeonopModel",
     "GraphInteractionOperator",
+    "LatentGridOperator",
     "NeuralFieldOperator",
     "StepOutput",
     "VolumeSurfaceModel",

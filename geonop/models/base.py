@@ -131,6 +131,12 @@ class GeonopModel(nn.Module):
         """Set normalisation statistics (name -> :class:`FieldStats` or its dict)."""
         self.normalizer.set_stats(stats)
 
+    @property
+    def device(self) -> torch.device:
+        """The device of the model's parameters (CPU for a model without any)."""
+        p = next(self.parameters(), None)
+        return p.device if p is not None else torch.device("cpu")
+
     def num_parameters(self) -> int:
         """Number of trainable parameters."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
@@ -192,9 +198,10 @@ class GeonopModel(nn.Module):
 
     @torch.no_grad()
     def predict(self, data: Data | Batch) -> Tensor:
-        """Predictions in raw units: tensor of shape [N, C_out] (model set to eval mode)."""
+        """Predictions in raw units: tensor of shape [N, C_out] (model set to eval mode), on
+        the model's device (``data`` is moved there)."""
         self.eval()
-        return self.normalizer.decode("y", self(data).float())
+        return self.normalizer.decode("y", self(data.to(self.device)).float())
 
 
 def _check_shapes(pred: Tensor, target: Tensor) -> None:

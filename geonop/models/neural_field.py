@@ -10,7 +10,13 @@ pipeline):
    anchors offset from ``anchor_sources`` surface points along their normals at
    ``anchor_distances``, and far-field anchors on circles (spheres) of ``far_radii`` around
    the body. All are functions of the geometry alone, so predictions do not depend on where
-   the user asks for them.
+   the user asks for them. With ``anchor_placement="mover"`` the near-wall anchors are
+   instead the nodes of an ``anchor_grid`` x ``anchor_grid`` grid of a box around the body,
+   moved by a Monge-Ampere mesh mover (:class:`~geonop.movers.MoverPlacement`, the learned
+   mover by default) towards the wall: the mover is driven by the geometric field
+   ``exp(-d / mover_length)`` of the wall distance ``d`` (``"grid"``: the same grid,
+   unmoved, the baseline that isolates the mover's effect). Grid nodes inside the body are
+   dropped.
 2. **Conditioning.** Global inputs (Reynolds number, angle of attack, ...) are embedded and
    modulate every LayerNorm (adaptive LayerNorm, DiT style).
 3. **Processing.** ``encoder_layers`` unmodulated then ``processor_layers`` modulated
@@ -39,8 +45,10 @@ validation metrics and :meth:`predict_all`.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 from torch_geometric.data import Batch, Data
@@ -51,8 +59,11 @@ from geonop.models.volume_surface import VolumeSurfaceModel
 from geonop.nn.attention import ModulatedAttentionBlock
 from geonop.nn.encodings import DistanceEncoding, FourierEncoding
 from geonop.nn.mlp import MLP
+from geonop.utils.digest import array_digest
 
 _TOKEN_TYPES = 3  # surface, near-wall anchor, far-field anchor
+#: where the near-wall anchors go (see the module docstring)
+ANCHOR_PLACEMENTS = ("normals", "grid", "mover")
 
 
 class NeuralFieldOperator(VolumeSurfaceModel):
@@ -87,6 +98,19 @@ class NeuralFieldOperator(VolumeSurfaceModel):
         surface_residual: the same for the surface outputs.
         force_weight: weight of a loss on the lift and drag coefficients integrated from the
             wall outputs (``Cp``, wall shear over the dynamic pressure; 0: off).
+        anchor_placement: ``"normals"`` (anchors offset along the normals), ``"grid"`` (a
+            grid of ``anchor_box``) or ``"mover"`` (that grid moved towards the wall by a
+            mesh mover); 2D only for the last two.
+        anchor_grid: nodes per side of that grid.
+        anchor_box: ``(x0, y0, x1, y1)`` of the grid, relative to the body's centroid.
+        mover: ``"learned"`` (:class:`~geonop.movers.DataFreeMeshMover`) or
+            ``"classical"`` (:class:`~geonop.movers.MongeAmpereMover`).
+        mover_checkpoint: the learned mover's checkpoint (default: the shipped one); its
+            weights are not part of this model's checkpoint.
+        mover_length: length scale of the wall-distance field that drives the mover.
+        force_floor: > 0 makes that loss one on relative errors, each case's lift error
+            divided by ``|C_L| + force_floor`` (drag likewise), as the metric counts them;
+            0 (default): absolute errors.
 
     Shapes:
         - **input:** see the module docstring
@@ -122,6 +146,13 @@ class NeuralFieldOperator(VolumeSurfaceModel):
         residual: Sequence[Sequence[int]] = (),
         surface_residual: Sequence[Sequence[int]] = (),
         force_weight: float = 0.0,
+        force_floor: float = 0.0,
+        anchor_placement: str = "normals",
+        anchor_grid: int = 10,
+        anchor_box: Sequence[float] = (-1.0, -1.0, 1.5, 1.0),
+        mover: str = "learned",
+        mover_checkpoint: str | None = None,
+        mover_length: float = 0.1,
     ) -> None:
         super().__init__()
         if out_channels < 1 or surface_channels < 0 or global_channels < 0:
@@ -144,6 +175,32 @@ class NeuralFieldOperator(VolumeSurfaceModel):
         self.far_anchors = far_anchors
         self.surface_weight = float(surface_weight)
         self.force_weight = float(force_weight)
+        if not force_floor >= 0:
+            raise InvalidArgumentError(f"NeuralFieldOperator: force_floor must be >= 0, got "
+                                       f"{force_floor}")
+        self.force_floor = float(force_floor)
+        if anchor_placement not in ANCHOR_PLACEMENTS:
+            raise InvalidArgumentError(f"NeuralFieldOperator: anchor_placement must be one of "
+                                       f"{ANCHOR_PLACEMENTS}, got {anchor_placement!r}")
+        box = [float(v) for v in anchor_box]
+        if anchor_placement != "normals" and (
+                pos_dim != 2 or int(anchor_grid) < 3 or len(box) != 4 or not box[2] > box[0]
+                or not box[3] > box[1] or not mover_length > 0):
+            raise InvalidArgumentError(
+                f"NeuralFieldOperator: anchor_placement={anchor_placement!r} needs pos_dim 2, "
+                f"anchor_grid >= 3, anchor_box (x0, y0, x1, y1) with x1 > x0, y1 > y0 and "
+                f"mover_length > 0; got {pos_dim}, {anchor_grid}, {anchor_box}, {mover_length}")
+        self.anchor_placement = anchor_placement
+        self.anchor_grid = int(anchor_grid)
+        self.anchor_box = box
+        self.mover_length = float(mover_length)
+        self._placer = None
+        self._anchor_cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        if anchor_placement == "mover":
+            # geonop.movers builds on geonop.models.base: imported here, not at module level
+            from geonop.movers.placement import MoverPlacement
+
+            self._placer = MoverPlacement.named(mover, mover_checkpoint, self.anchor_grid)
         self.chunk_size = int(chunk_size)
         self.decoder_neighbors = int(decoder_neighbors)
         self.prior_channels = int(prior_channels)
@@ -235,7 +292,11 @@ class NeuralFieldOperator(VolumeSurfaceModel):
         zeros = surf_p.new_zeros(surf_p.shape[0])
         parts_p.append(surf_p)
         parts_f.append(self._typed(self._local(surf_p, zeros, surf_n, prior), 0))
-        if self.anchor_distances:
+        if self.anchor_placement != "normals":
+            p, d, direction = self._grid_anchors(sp, sn)
+            parts_p.append(p)
+            parts_f.append(self._typed(self._local(p, d, direction), 1))
+        elif self.anchor_distances:
             k = min(self.anchor_sources, sp.shape[0])
             src = farthest_point_sample(sp, k)
             for dist in self.anchor_distances:
@@ -250,6 +311,42 @@ class NeuralFieldOperator(VolumeSurfaceModel):
                 parts_p.append(p)
                 parts_f.append(self._typed(self._local(p, sp.new_full((len(dirs),), r), dirs), 2))
         return torch.cat(parts_p), torch.cat(parts_f)
+
+    def _grid_anchors(self, sp: Tensor, sn: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """The grid anchors of one body (wall points ``sp`` [M, 2], normals ``sn``):
+        positions [K, 2] outside the body, their wall distance [K] and direction [K, 2]."""
+        key = array_digest(sp.detach().cpu().numpy())
+        nodes = self._anchor_cache.get(key)
+        if nodes is None:
+            nodes = self._place_grid(sp.detach().double().cpu().numpy(),
+                                     sn.detach().double().cpu().numpy())
+            self._anchor_cache[key] = nodes
+            while len(self._anchor_cache) > 4096:
+                self._anchor_cache.popitem(last=False)
+        else:
+            self._anchor_cache.move_to_end(key)
+        p = torch.as_tensor(nodes, dtype=sp.dtype, device=sp.device)
+        dist, nearest = torch.cdist(p, sp).min(dim=1)
+        direction = p - sp[nearest]
+        direction = direction / direction.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        return p, dist, direction
+
+    def _place_grid(self, sp: np.ndarray, sn: np.ndarray) -> np.ndarray:
+        """Grid nodes [K, 2] (moved for ``"mover"``) with those inside the body dropped."""
+        from scipy.spatial import cKDTree
+
+        c = sp.mean(0)
+        x0, y0, x1, y1 = self.anchor_box
+        s = np.linspace(0.0, 1.0, self.anchor_grid)
+        gx, gy = np.meshgrid(c[0] + x0 + (x1 - x0) * s, c[1] + y0 + (y1 - y0) * s)
+        nodes = np.stack([gx.ravel(), gy.ravel()], 1)
+        tree = cKDTree(sp)
+        if self._placer is not None:
+            dist, _ = tree.query(nodes)
+            nodes = np.asarray(self._placer(nodes, np.exp(-dist / self.mover_length)))
+        dist, j = tree.query(nodes)
+        outside = np.einsum("ij,ij->i", nodes - sp[j], sn[j]) > 0
+        return nodes[outside & (dist > 1e-6)]
 
     @staticmethod
     def _typed(features: Tensor, kind: int) -> Tensor:

@@ -48,6 +48,10 @@ class VolumeSurfaceModel(GeonopModel):
     force_weight: float = 0.0
     #: factor on the drag error in that loss (drag is ~50x smaller than lift)
     drag_scale: float = 10.0
+    #: > 0: the force loss weighs each case's errors by ``1 / (|C_L| + force_floor)`` and
+    #: ``1 / (C_D + force_floor / drag_scale)``, i.e. relative errors, as the metric counts
+    #: them, with a floor that keeps near-zero-lift cases finite; 0: absolute errors
+    force_floor: float = 0.0
 
     def forward_all(self, data: Data | Batch) -> tuple[Tensor, Tensor | None]:
         """Normalised volume [N, C] and surface [M, C_s] predictions (``None`` without
@@ -125,6 +129,10 @@ class VolumeSurfaceModel(GeonopModel):
                 pred_f = force_coefficients(raw, batch, self.num_graphs(batch))
                 true_f = force_coefficients(batch.surface_y.float(), batch, self.num_graphs(batch))
                 err = pred_f - true_f
+                if self.force_floor > 0:
+                    # relative errors: drag_scale brings C_D's floor to C_L's
+                    scale = true_f.detach().abs() * true_f.new_tensor([1.0, self.drag_scale])
+                    err = err / (scale + self.force_floor)
                 loss_f = torch.mean(err[:, 0] ** 2 + (self.drag_scale * err[:, 1]) ** 2)
                 metrics["loss_force"] = float(loss_f.detach())
                 loss = loss + self.force_weight * loss_f
@@ -150,9 +158,10 @@ class VolumeSurfaceModel(GeonopModel):
 
     @torch.no_grad()
     def predict_all(self, data: Data | Batch) -> tuple[Tensor, Tensor | None]:
-        """Raw-unit volume [N, C] and surface [M, C_s] predictions (eval mode)."""
+        """Raw-unit volume [N, C] and surface [M, C_s] predictions (eval mode), on the
+        model's device (``data`` is moved there)."""
         self.eval()
-        vol, surf = self.forward_all(data)
+        vol, surf = self.forward_all(data.to(self.device))
         vol = self.normalizer.decode("y", vol.float())
         if surf is not None:
             surf = self.normalizer.decode("surface_y", surf.float())

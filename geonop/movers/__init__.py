@@ -5,7 +5,9 @@
 - :class:`DataFreeMeshMover`: a learned mover trained on the Monge-Ampere equation alone,
   for any mesh or point cloud, that never tangles (:mod:`~geonop.movers.spectral`: its
   cosine-series Monge-Ampere relaxation);
-- :class:`MoverPlacement`: latent/query node placement for operators, with a mover;
+- :class:`MoverPlacement`: latent/query node placement for operators, with a mover
+  (:class:`~geonop.models.latent_grid.LatentGridOperator` takes it as ``placement="mover"``;
+  :class:`FrontReconstructionDataset` is the sharp-front task it is measured on);
 - quality measures (:mod:`~geonop.movers.quality`), the no-tangling check
   (:func:`untangle_scale`), test fields with sharp fronts and meshes of rectangles.
 
@@ -14,6 +16,7 @@ with caveats (see ``docs/movers.md``).
 """
 
 from geonop.movers.dataset import FrontFieldDataset, mesh_data, monitor_statistics
+from geonop.movers.field_dataset import FrontReconstructionDataset
 from geonop.movers.fields import FrontField, random_front_field
 from geonop.movers.grids import (
     BoundarySegments,
@@ -34,7 +37,7 @@ from geonop.movers.monitor import (
     recovered_gradient,
     recovered_hessian,
 )
-from geonop.movers.placement import MoverPlacement
+from geonop.movers.placement import MoverPlacement, shipped_mover_checkpoint
 from geonop.movers.quality import (
     equidistribution,
     interpolate_linear,
@@ -50,6 +53,7 @@ __all__ = [
     "DataFreeMeshMover",
     "FrontField",
     "FrontFieldDataset",
+    "FrontReconstructionDataset",
     "MongeAmpereMover",
     "MoveResult",
     "MoverPlacement",
@@ -72,6 +76,7 @@ __all__ = [
     "random_front_field",
     "recovered_gradient",
     "recovered_hessian",
+    "shipped_mover_checkpoint",
     "signed_areas",
     "structured_triangle_mesh",
     "tangled_cells",

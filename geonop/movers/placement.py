@@ -15,17 +15,26 @@ uniform grid and see the field zoomed in where the nodes gathered
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from geonop.errors import InvalidArgumentError
+from geonop.errors import InvalidArgumentError, MissingFileError
 from geonop.movers.grids import structured_triangle_mesh
 from geonop.movers.learned import DataFreeMeshMover
 from geonop.movers.monge_ampere import MongeAmpereMover
 from geonop.movers.monitor import hessian_monitor
+
+#: movers :meth:`MoverPlacement.named` builds
+MOVER_NAMES = ("learned", "classical")
+
+
+def shipped_mover_checkpoint() -> Path:
+    """The learned mover shipped with the repository (``datasets/movers/dmm_fronts.pt``)."""
+    return Path(__file__).resolve().parents[2] / "datasets" / "movers" / "dmm_fronts.pt"
 
 
 class MoverPlacement:
@@ -67,6 +76,37 @@ class MoverPlacement:
         self.bounds = None if bounds is None else tuple(float(b) for b in bounds)
         self.neighbors = int(neighbors)
         self.alpha = float(alpha)
+
+    @classmethod
+    def named(cls, mover: str = "learned", checkpoint: str | Path | None = None,
+              nodes_per_side: int = 16, bounds: tuple[float, float, float, float] | None = None,
+              alpha: float = 5.0) -> MoverPlacement:
+        """A placement from plain options, as models store them: ``mover="learned"`` reads
+        the :class:`DataFreeMeshMover` of ``checkpoint`` (default: the shipped one,
+        :func:`shipped_mover_checkpoint`), ``"classical"`` is a :class:`MongeAmpereMover`.
+
+        Raises:
+            InvalidArgumentError: unknown ``mover``.
+            MissingFileError: no checkpoint file there.
+            CheckpointError: a file that is not a learned mover's checkpoint.
+        """
+        from geonop.errors import CheckpointError
+        from geonop.models.stored import load_checkpoint, model_from_checkpoint
+
+        if mover not in MOVER_NAMES:
+            raise InvalidArgumentError(f"MoverPlacement: mover must be one of {MOVER_NAMES}, "
+                                       f"got {mover!r}")
+        if mover == "classical":
+            return cls(MongeAmpereMover(), nodes_per_side, bounds=bounds, alpha=alpha)
+        path = shipped_mover_checkpoint() if checkpoint is None else Path(checkpoint)
+        if not path.is_file():
+            raise MissingFileError(path, "no learned mover checkpoint there (give another "
+                                         "checkpoint, or mover='classical')")
+        model = model_from_checkpoint(load_checkpoint(path), path).eval()
+        if not isinstance(model, DataFreeMeshMover):
+            raise CheckpointError(path, f"holds a {type(model).__name__}, not a "
+                                        f"DataFreeMeshMover")
+        return cls(model, nodes_per_side, bounds=bounds, alpha=alpha)
 
     def __repr__(self) -> str:
         return (f"MoverPlacement({type(self.mover).__name__}, "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 import torch
 from torch_geometric.data import Batch, Data
@@ -12,27 +10,7 @@ from geonop.data.base import GeometryDataset
 from geonop.errors import InvalidArgumentError
 from geonop.models.neural_field import NeuralFieldOperator
 from geonop.train import Trainer
-
-
-def _airfoil(n_query: int, seed: int, m: int = 40) -> Data:
-    """An ellipse 'airfoil' with random query points and smooth synthetic fields (wall
-    points jittered so that no two tokens are equally far from a query)."""
-    g = torch.Generator().manual_seed(seed)
-    th = torch.linspace(0, 2 * math.pi, m + 1)[:-1] + 0.05 * torch.rand(m, generator=g)
-    a, b = 0.5, 0.06 + 0.04 * torch.rand(1, generator=g).item()
-    sp = torch.stack([0.5 + a * torch.cos(th), b * torch.sin(th)], 1)
-    sn = torch.stack([b * torch.cos(th), a * torch.sin(th)], 1)
-    sn = sn / sn.norm(dim=1, keepdim=True)
-    r = 0.2 + 2 * torch.rand(n_query, generator=g)
-    ang = 2 * math.pi * torch.rand(n_query, generator=g)
-    pos = torch.stack([0.5 + r * torch.cos(ang), r * torch.sin(ang)], 1)
-    sdf = (r - 0.3).clamp_min(0.0)
-    direction = torch.stack([torch.cos(ang), torch.sin(ang)], 1)
-    aoa = 10 * torch.rand(1, generator=g).item()
-    y = torch.stack([torch.cos(ang) * aoa / (1 + r), torch.sin(ang), 1 / r, sdf], 1)
-    surface_y = torch.stack([torch.cos(th) * aoa, sn[:, 0], sn[:, 1]], 1)
-    return Data(pos=pos, x=torch.cat([sdf[:, None], direction], 1), y=y,
-                u=torch.tensor([[3.0, aoa]]), surface_pos=sp, surface_normal=sn, surface_y=surface_y)
+from tests.models.synthetic_airfoil import ellipse_airfoil as _airfoil
 
 
 def _model(**kw) -> NeuralFieldOperator:
@@ -209,16 +187,21 @@ def test_prior_batching_and_errors() -> None:
         NeuralFieldOperator(4, 3, 2, 2, prior_channels=3, residual=[[0, 0], [0, 1]])
 
 
+def _force_batch() -> Batch:
+    """One synthetic airfoil with the wall geometry a force loss needs."""
+    d = _airfoil(16, 3)
+    d.surface_length = torch.full((40,), 0.08)
+    d.aoa_deg = torch.tensor([4.0], dtype=torch.float64)
+    return _batch(d)
+
+
 def test_force_loss_trains_the_integrated_coefficients() -> None:
     """The force term is the squared error of C_L and drag_scale * C_D integrated from the
     wall outputs, and its gradient reaches the surface head."""
     from geonop.models.volume_surface import force_coefficients
 
     m = _model(force_weight=2.0).train()
-    d = _airfoil(16, 3)
-    d.surface_length = torch.full((40,), 0.08)
-    d.aoa_deg = torch.tensor([4.0], dtype=torch.float64)
-    b = _batch(d)
+    b = _force_batch()
     out = m.training_step(b)
     _, surf = m.forward_all(b)
     err = force_coefficients(surf, b, 1) - force_coefficients(b.surface_y, b, 1)
@@ -243,3 +226,47 @@ def test_force_loss_needs_the_wall_geometry() -> None:
         _model(force_weight=1.0).train().training_step(_batch(d))
     with pytest.raises(InvalidArgumentError, match="force loss"):
         force_coefficients(d.surface_y[:, :2], d, 1)
+
+
+def test_relative_force_loss_divides_by_the_coefficients() -> None:
+    """force_floor > 0: each case's lift error over |C_L| + floor, drag over
+    C_D + floor / drag_scale, so a near-zero-lift case weighs as the metric counts it."""
+    from geonop.models.volume_surface import force_coefficients
+
+    m = _model(force_weight=1.0, force_floor=0.1).train()
+    b = _force_batch()
+    out = m.training_step(b)
+    _, surf = m.forward_all(b)
+    true = force_coefficients(b.surface_y, b, 1)[0]
+    err = force_coefficients(surf, b, 1)[0] - true
+    expected = ((err[0] / (true[0].abs() + 0.1)) ** 2
+                + (err[1] / (true[1].abs() + 0.01)) ** 2)
+    assert out.metrics["loss_force"] == pytest.approx(float(expected.detach()), rel=1e-5)
+    with pytest.raises(InvalidArgumentError, match="force_floor"):
+        _model(force_floor=-1.0)
+
+
+def test_anchor_grid_moved_towards_the_wall() -> None:
+    """anchor_placement: the grid's nodes outside the body; the mover's nearer the wall
+    than the unmoved grid's, computed once per geometry; the predictions stay batchable."""
+    d = _airfoil(50, 0, m=120)
+    sp, sn = d.surface_pos, d.surface_normal
+    box = (-1.0, -0.6, 1.0, 0.6)
+    grid = _model(anchor_placement="grid", anchor_box=box, anchor_grid=10)
+    mover = _model(anchor_placement="mover", anchor_box=box, anchor_grid=10)
+    pg, dg, _ = grid._grid_anchors(sp, sn)
+    pm, dm, _ = mover._grid_anchors(sp, sn)
+    assert 80 <= len(pg) < 100 and 80 <= len(pm) < 100     # a few nodes inside the body dropped
+    assert float(dm.median()) < 0.85 * float(dg.median())
+    inside = ((pm[:, 0] - 0.5) / 0.5) ** 2 + (pm[:, 1] / 0.1) ** 2 < 0.8
+    assert not bool(inside.any())
+    assert len(mover._anchor_cache) == 1
+    mover._grid_anchors(sp, sn)
+    assert len(mover._anchor_cache) == 1
+    both = mover.forward_all(_batch(d, _airfoil(30, 1, m=120)))[0]
+    torch.testing.assert_close(both[:50], mover.forward_all(_batch(d))[0], atol=1e-5, rtol=1e-4)
+    for bad in ({"anchor_placement": "voronoi"}, {"anchor_placement": "grid", "anchor_grid": 2},
+                {"anchor_placement": "grid", "anchor_box": (1, 0, 0, 1)},
+                {"anchor_placement": "mover", "mover": "magic"}):
+        with pytest.raises(InvalidArgumentError):
+            _model(**bad)

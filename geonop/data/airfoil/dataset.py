@@ -48,7 +48,7 @@ from geonop.data.airfoil.features import (
     wall_faces,
     wall_features,
 )
-from geonop.data.airfoil.potential import PotentialFlow
+from geonop.data.airfoil.potential import PotentialFlow, boundary_layer_factor
 from geonop.data.base import GeometryDataset
 from geonop.errors import CorruptFileError, InvalidArgumentError, InvalidMeshError, MissingFileError
 
@@ -103,13 +103,18 @@ class AirfoilRANSDataset(GeometryDataset):
         Add the inviscid flow of each case (:mod:`~geonop.data.airfoil.potential`) as
         ``prior`` [N, 3] (``u, v, Cp`` at the query points, free-stream units) and
         ``surface_prior`` [M, 3] (the same on the wall); computed once per case and kept.
+    boundary_layer : bool
+        With ``potential_flow``: the prior's volume velocity goes to zero at the wall
+        through a turbulent boundary layer of the case's Reynolds number
+        (:func:`~geonop.data.airfoil.potential.boundary_layer_factor`).
     """
 
     normalized_fields = ("pos", "x", "y", "u", "surface_y")
 
     def __init__(self, root: PathLike | None = None, split: str = "train",
                  query_points: int | None = None, cache_meshes: int = 64,
-                 nondimensional: bool = False, potential_flow: bool = False) -> None:
+                 nondimensional: bool = False, potential_flow: bool = False,
+                 boundary_layer: bool = False) -> None:
         self.root = Path(root) if root is not None else default_root()
         if split not in ("train", "test", "all"):
             raise InvalidArgumentError(f"split: {split!r} (expected 'train', 'test' or 'all')")
@@ -118,6 +123,10 @@ class AirfoilRANSDataset(GeometryDataset):
         self.split = split
         self.nondimensional = bool(nondimensional)
         self.potential_flow = bool(potential_flow)
+        if boundary_layer and not self.potential_flow:
+            raise InvalidArgumentError("boundary_layer: shapes the potential-flow prior; set "
+                                       "potential_flow=True as well")
+        self.boundary_layer = bool(boundary_layer)
         if self.potential_flow:
             self.normalized_fields = (*type(self).normalized_fields, "prior", "surface_prior")
         self._priors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -263,7 +272,7 @@ class AirfoilRANSDataset(GeometryDataset):
         if case_id not in self._priors:
             self._priors[case_id] = potential_features(
                 c["outline"], float(c["meta"]["aoa_deg"]), c["volume_pos"], c["surface_pos"],
-                c["volume_x"])
+                c["volume_x"], float(c["meta"]["reynolds"]) if self.boundary_layer else None)
         return self._priors[case_id]
 
     def spec(self) -> dict[str, Any]:
@@ -275,6 +284,7 @@ class AirfoilRANSDataset(GeometryDataset):
             "global_inputs": list(GLOBAL_INPUTS_NONDIMENSIONAL if nondim else GLOBAL_INPUTS),
             "nondimensional": nondim,
             "potential_flow": self.potential_flow,
+            "boundary_layer": self.boundary_layer,
             "nu": self.nu(),
             "dim": 2,
             "units": ("U / U_inf, Cp, nut / nu; surface Cp, tau / (0.5 U_inf^2)" if nondim else
@@ -307,7 +317,9 @@ class AirfoilRANSDataset(GeometryDataset):
         x = wall_features(outline, pos)
         extra = {}
         if spec.get("potential_flow"):
-            prior, surface_prior = potential_features(outline, aoa, pos, faces["surface_pos"], x)
+            reynolds = u_inf / nu if spec.get("boundary_layer") else None  # chord 1 m
+            prior, surface_prior = potential_features(outline, aoa, pos, faces["surface_pos"], x,
+                                                      reynolds)
             extra = {"prior": torch.from_numpy(prior),
                      "surface_prior": torch.from_numpy(surface_prior)}
         return Data(
@@ -326,14 +338,24 @@ class AirfoilRANSDataset(GeometryDataset):
 
 
 def potential_features(outline: np.ndarray, aoa_deg: float, volume_pos: np.ndarray,
-                       surface_pos: np.ndarray, volume_x: np.ndarray | None = None
-                       ) -> tuple[np.ndarray, np.ndarray]:
+                       surface_pos: np.ndarray, volume_x: np.ndarray | None = None,
+                       reynolds: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The inviscid flow ``[u, v, Cp]`` (free-stream units) at volume points [N, 2] and wall
     points [M, 2] of an airfoil: float32 arrays of shapes [N, 3] and [M, 3] (``volume_x``:
-    the points' :func:`~geonop.data.airfoil.features.wall_features`, when known)."""
+    the points' :func:`~geonop.data.airfoil.features.wall_features`, when known).
+
+    With ``reynolds``, the volume velocity is multiplied by
+    :func:`~geonop.data.airfoil.potential.boundary_layer_factor` (a turbulent boundary layer
+    of that chord Reynolds number; pressure is unchanged across it)."""
     try:
         flow = PotentialFlow.solve(outline, aoa_deg)
-        return flow.features(volume_pos, volume_x), flow.surface_features(surface_pos)
+        if volume_x is None:
+            volume_x = wall_features(outline, volume_pos)
+        vol = flow.features(volume_pos, volume_x)
+        if reynolds is not None:
+            x_le = volume_pos[:, 0] - float(np.min(outline[:, 0]))
+            vol[:, :2] *= boundary_layer_factor(volume_x[:, 0], x_le, reynolds)[:, None]
+        return vol, flow.surface_features(surface_pos)
     except InvalidMeshError as exc:
         raise InvalidMeshError(f"potential flow of the airfoil: {exc}") from exc
 

@@ -255,6 +255,30 @@ class PotentialFlow:
         return out
 
 
+def boundary_layer_factor(sdf: np.ndarray, x_from_leading_edge: np.ndarray, reynolds: float,
+                          exponent: float = 5.0, coefficient: float = 0.37) -> np.ndarray:
+    """Velocity factor [N] in ``[0, 1]`` of a turbulent boundary layer: ``(y / delta)^(1/n)``
+    below the thickness ``delta(x) = coefficient * x^0.8 * Re^-0.2`` (the flat plate's
+    ``0.37 x Re_x^-1/5``), 1 above it.
+
+    Multiplying the inviscid velocity by it gives the no-slip wall and the velocity deficit
+    the inviscid flow lacks; on a wall-resolved RANS mesh, where most cells lie inside the
+    boundary layer, that is most of the difference between the two (on the shipped training
+    cases the relative L2 error of the inviscid velocity falls from 0.48 to 0.13). The
+    exponent 5 was chosen on the training split (the textbook power law is 1/7, 0.15 there).
+
+    Args:
+        sdf: distance to the wall [N] (chords; negative inside is treated as 0).
+        x_from_leading_edge: streamwise distance from the leading edge [N] (chords; clipped
+            to [0.01, 1.5], so points ahead of the body and far in the wake stay finite).
+        reynolds: chord Reynolds number.
+    """
+    if not reynolds > 0:
+        raise InvalidMeshError(f"boundary layer: the Reynolds number must be > 0, got {reynolds}")
+    delta = coefficient * np.clip(x_from_leading_edge, 0.01, 1.5) ** 0.8 * float(reynolds) ** -0.2
+    return np.clip(np.maximum(sdf, 0.0) / delta, 0.0, 1.0) ** (1.0 / exponent)
+
+
 def _panels(verts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     end = np.roll(verts, -1, axis=0)
     d = end - verts

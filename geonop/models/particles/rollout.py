@@ -49,7 +49,9 @@ def rollout(
     Returns
     -------
     Tensor of shape [steps, N, d]
-        Predicted positions; with ``query``, also the query positions [steps, M, d].
+        Predicted positions; with ``query``, also the query positions [steps, M, d]. The
+        steps run on the model's device; the results come back on the device of
+        ``positions``.
     """
     h = int(model.history)
     if positions.dim() != 3 or positions.shape[0] != h + 1:
@@ -63,8 +65,11 @@ def rollout(
     if query is not None and (query.dim() != 3 or query.shape[0] < 2):
         raise InvalidArgumentError(f"rollout: query must have shape [>= 2, M, d], got {list(query.shape)}")
     model.eval()
-    hist = positions.transpose(0, 1).contiguous()
-    qhist = None if query is None else query[-2:].transpose(0, 1).contiguous()
+    home = positions.device
+    dev = next(model.parameters(), positions).device
+    particle_type = particle_type.to(dev)
+    hist = positions.to(dev).transpose(0, 1).contiguous()
+    qhist = None if query is None else query[-2:].to(dev).transpose(0, 1).contiguous()
     out, qout = [], []
     for _ in range(steps):
         if qhist is None:
@@ -76,10 +81,10 @@ def rollout(
         out.append(nxt)
         hist = torch.cat([hist[:, 1:], nxt[:, None]], dim=1)
     empty = positions.new_zeros(0, *positions.shape[1:])
-    pred = torch.stack(out) if out else empty
+    pred = torch.stack(out).to(home) if out else empty
     if query is None:
         return pred
-    return pred, (torch.stack(qout) if qout else query.new_zeros(0, *query.shape[1:]))
+    return pred, (torch.stack(qout).to(home) if qout else query.new_zeros(0, *query.shape[1:]))
 
 
 def constant_velocity_rollout(

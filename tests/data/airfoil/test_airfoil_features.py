@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 import geonop
 from geonop.data.airfoil import AirfoilRANSDataset, naca
@@ -104,6 +105,20 @@ def test_inference_data_from_a_dat_file() -> None:
         AirfoilRANSDataset.inference_data(spec, mesh, q, {"aoa_deg": 1.0})
     with pytest.raises(InvalidMeshError):
         outline_of(geonop.read(ROOT / "meshes" / "cloud.npz"))
+
+
+def test_inference_data_takes_the_prior_of_the_training_spec() -> None:
+    """A model trained with the boundary-layer prior gets it for a new shape too: a point
+    2e-4 chords off the wall at mid-chord reads under 70 % of the inviscid velocity."""
+    mesh = geonop.read(ROOT / "meshes" / "naca0012.dat")
+    q = np.array([[0.5, 0.0532], [3.0, 0.0]])    # NACA 0012: half-thickness 0.0530 at x = 0.5
+    flow = {"aoa_deg": 3.0, "reynolds": 3e6}
+    specs = [AirfoilRANSDataset(split="test", nondimensional=True, potential_flow=True,
+                                boundary_layer=bl).spec() for bl in (False, True)]
+    inviscid, viscous = (AirfoilRANSDataset.inference_data(s, mesh, q, flow) for s in specs)
+    assert float(inviscid.prior[0, :2].norm()) > 1.0
+    assert float(viscous.prior[0, :2].norm()) < 0.7 * float(inviscid.prior[0, :2].norm())
+    torch.testing.assert_close(viscous.prior[1], inviscid.prior[1])    # far away: unchanged
 
 
 def test_default_query_points_are_dense_near_the_wall() -> None:

@@ -39,7 +39,24 @@ def test_smoke_training_lowers_validation_loss(one_thread, tmp_path, name, cls):
     assert after["mse_position"] < before["mse_position"]
 
 
+def _floor_misses(config: str, tmp_path: Path, overrides: list[str]) -> dict[str, list[str]]:
+    """Train ``examples/configs/<config>``, roll out every validation and test trajectory, and
+    list the deciding figures on which the model does not beat both floors, per split."""
+    from geonop.data.particles import read_dataset
+    from geonop.models.particles import compare_with_floors, estimate_gravity, floor_failures
+
+    overrides = [f"output_dir={tmp_path / 'run'}", "training.progress=off",
+                 "training.tensorboard=off", *overrides]
+    train(CONFIGS / config, overrides=overrides, verbose=False)
+    model = geonop.load(tmp_path / "run" / "checkpoints" / "last.pt")
+    splits, _ = read_dataset(ROOT / "datasets" / "particles_small")
+    gravity = estimate_gravity(splits["train"])
+    return {split: floor_failures(compare_with_floors(model, splits[split], gravity))
+            for split in ("valid", "test")}
+
+
 @pytest.mark.slow
+@pytest.mark.timeout(1200)   # 600 s of training, ~60 s of rollouts: over the default 600 s
 @pytest.mark.xfail(strict=False, reason=(
     "not met in full (docs/particles.md): measured 10-minute runs of the shipped config beat "
     "both floors on 22-23 of the 24 figures; validation jelly/multi kinetic energy and test "
@@ -49,15 +66,20 @@ def test_example_training_beats_the_floors_on_every_held_out_material(one_thread
     training with the shipped config, then full rollouts of every validation and test
     trajectory; the operator must beat both floors on full-rollout MSE, Chamfer distance
     and kinetic-energy error for every material (about 12 minutes on one thread)."""
-    from geonop.data.particles import read_dataset
-    from geonop.models.particles import compare_with_floors, estimate_gravity, floor_failures
+    missed = _floor_misses("gio_particles.yaml", tmp_path, ["training.max_time=10m"])
+    assert missed == {"valid": [], "test": []}
 
-    overrides = [f"output_dir={tmp_path / 'run'}", "training.progress=off",
-                 "training.tensorboard=off", "training.max_time=10m"]
-    train(CONFIGS / "gio_particles.yaml", overrides=overrides, verbose=False)
-    model = geonop.load(tmp_path / "run" / "checkpoints" / "last.pt")
-    splits, _ = read_dataset(ROOT / "datasets" / "particles_small")
-    gravity = estimate_gravity(splits["train"])
-    missed = {split: floor_failures(compare_with_floors(model, splits[split], gravity))
-              for split in ("valid", "test")}
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+@pytest.mark.xfail(strict=False, reason=(
+    "not met in full (docs/particles.md, 'Measured: longer training'): the long config "
+    "beats both floors on 23 of the 24 figures; validation multi-material kinetic energy "
+    "misses (1.74e-11 against 1.17e-11)"))
+def test_long_training_beats_the_floors_on_every_held_out_material(one_thread, tmp_path):
+    """The issue's criterion with ``examples/configs/gio_particles_long.yaml``: 12000 steps,
+    fixed by the step count rather than the clock, so the model (and this test's outcome)
+    is bitwise the same on every run on a given machine, whatever its load (about 25 minutes
+    of training and one of rollouts on one thread at load 2)."""
+    missed = _floor_misses("gio_particles_long.yaml", tmp_path, [])
     assert missed == {"valid": [], "test": []}
