@@ -86,6 +86,7 @@ if __name__ == "__main__":
 
 import numpy as np
 import torch
+import yaml
 from _common import emit, environment
 
 from geonop.aero.metrics import evaluate_surrogate
@@ -260,6 +261,11 @@ def _decode_in_subprocess(
 def run(args: argparse.Namespace) -> dict[str, Any]:
     torch.set_num_threads(args.threads)
     nfo_kwargs, training = _demo_settings()
+    for item in args.nfo:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--nfo: expected KEY=VALUE, got {item!r}")
+        nfo_kwargs[key] = yaml.safe_load(value)
     query_points = args.query_points or int(training.get("query_points", 1000))
     budget = args.budget if args.budget is not None else (10.0 if args.quick else 480.0)
     n_test = args.test_cases if args.test_cases is not None else (6 if args.quick else None)
@@ -364,6 +370,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "test_cases": len(indices),
         "train_cases": len(train),
         "seed": args.seed,
+        "nfo_overrides": list(args.nfo),
         "models": results,
         "neural_field_decode": decode,
         "environment": {
@@ -464,6 +471,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-decode", action="store_true", help="skip the decoding measurement")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--nfo", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a NeuralFieldOperator argument of the demo's settings "
+                             "(repeatable; YAML values), e.g. --nfo anchor_placement=mover")
     parser.add_argument("--root", default=None, help="dataset folder (default: the shipped one)")
     parser.add_argument("--work-dir", default=None, help="checkpoints (default: a temp folder)")
     parser.add_argument("--out", default=None, help="also write the results to this JSON file")
