@@ -35,7 +35,7 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Batch, Data
 
-from geonop.errors import InvalidArgumentError, MissingFileError
+from geonop.errors import InvalidArgumentError
 from geonop.models.base import GeonopModel
 from geonop.nn.interaction_network import InteractionNetwork
 from geonop.nn.kernel_integral import KernelIntegral
@@ -148,17 +148,18 @@ class LatentGridOperator(GeonopModel):
         self.bounds = None if bounds is None else tuple(float(v) for v in bounds)
         self.hidden_channels = int(hidden_channels)
         self.cache_size = int(cache_size)
-        self.mover_checkpoint: Path | None = None
-        if placement != "uniform" and mover == "learned":
-            # geonop.movers builds on geonop.models.base: imported here, not at module level
-            from geonop.movers.placement import shipped_mover_checkpoint
+        # geonop.movers builds on geonop.models.base: imported here, not at module level
+        from geonop.movers.placement import MoverPlacement, shipped_mover_checkpoint
 
-            path = shipped_mover_checkpoint() if mover_checkpoint is None else Path(mover_checkpoint)
-            if not path.is_file():
-                raise MissingFileError(path, f"{name}: no learned mover checkpoint there (give "
-                                             "mover_checkpoint, or mover='classical')")
-            self.mover_checkpoint = path
-        self._placer: Any = None
+        learned = placement != "uniform" and mover == "learned"
+        self.mover_checkpoint: Path | None = None
+        if learned:
+            self.mover_checkpoint = (shipped_mover_checkpoint() if mover_checkpoint is None
+                                     else Path(mover_checkpoint))
+        # uniform: the placement only supplies the reference grid, no mover runs
+        self._placer: Any = MoverPlacement.named("learned" if learned else "classical",
+                                                 self.mover_checkpoint, self.nodes_per_side,
+                                                 self.bounds, self.alpha)
         self._cache: OrderedDict[tuple[str, bytes], np.ndarray] = OrderedDict()
 
         width = self.hidden_channels
@@ -181,13 +182,7 @@ class LatentGridOperator(GeonopModel):
     # -- placement -------------------------------------------------------------------------
     @property
     def placer(self) -> Any:
-        """The :class:`~geonop.movers.MoverPlacement` this model uses (built on first use)."""
-        if self._placer is None:
-            from geonop.movers.placement import MoverPlacement
-
-            mover = "classical" if self.placement == "uniform" else self.mover  # uniform: unused
-            self._placer = MoverPlacement.named(mover, self.mover_checkpoint, self.nodes_per_side,
-                                                self.bounds, self.alpha)
+        """The :class:`~geonop.movers.MoverPlacement` this model uses."""
         return self._placer
 
     def _cached(self, kind: str, key: bytes, compute: Any) -> np.ndarray:
