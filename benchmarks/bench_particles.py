@@ -26,7 +26,7 @@ trains each model for 8 s and rolls out a 2x upsampled scene
 for the MSE (a 20-step GNS rollout of the 10k scene alone takes minutes on one core); the
 timings of (b) are always on the >= 10k scene. Both models start from the
 constant-velocity-plus-gravity floor (``gravity_prior``), clamp to the walls, and use the
-example's input options (:data:`OPTIONS`).
+example's options (:func:`example_options`, read from its config).
 Figures measured on the development machine are in ``docs/particles.md``.
 """
 
@@ -50,8 +50,21 @@ DATA = ROOT / "datasets" / "particles_small"
 BOUNDS = [[0.1, 0.9], [0.1, 0.9]]
 RADIUS = 0.015
 SPACING = 1.0 / 128  # lattice spacing of the shipped scenes
-#: options of both models in (b), as in examples/configs/gio_particles.yaml
-OPTIONS = {"noise_std": 3e-5, "acceleration_inputs": True, "wall_range": 5.0}
+CONFIG = ROOT / "examples" / "configs" / "gio_particles.yaml"
+#: the example's model options that GNS shares (the rest of them are the operator's own)
+SHARED_OPTIONS = ("noise_std", "gravity_prior", "wall_clamp", "acceleration_inputs",
+                  "wall_range", "reference_inputs")
+
+
+def example_options() -> tuple[dict, dict]:
+    """The input and training options of ``examples/configs/gio_particles.yaml``:
+    ``(options both models take, options only the operator takes)``."""
+    import yaml
+
+    args = yaml.safe_load(CONFIG.read_text())["model"]["args"]
+    shared = {k: v for k, v in args.items() if k in SHARED_OPTIONS}
+    own = {k: args[k] for k in ("relative_velocity",) if k in args}
+    return shared, own
 
 
 def upsample(traj: Trajectory, factor: int, seed: int = 0) -> Trajectory:
@@ -88,9 +101,10 @@ def query_scaling(repeats: int, seed: int) -> dict:
     record = {"state_particles": len(lattice), "sparse_nodes": len(lattice)}
     for decoder in ("basis", "kernel"):
         torch.manual_seed(seed)
+        own = ({k: v for k, v in example_options()[1].items()} if decoder == "basis" else {})
         model = GraphInteractionOperator(connectivity_radius=RADIUS, bounds=BOUNDS, latent_dim=64,
                                          num_steps=4, sparse_ratio=1.0, gravity_prior=False,
-                                         decoder=decoder).eval()
+                                         decoder=decoder, **own).eval()
         times = {}
         for m, qh in queries.items():
             with torch.no_grad():
@@ -141,7 +155,7 @@ def _train(model: torch.nn.Module, data: ParticleDataset, budget: float, batch_s
 def _rollout_mse(model: torch.nn.Module, traj: Trajectory, start: int, steps: int) -> float:
     pos = torch.as_tensor(traj.positions)
     pred = rollout(model, pos[start - model.history: start + 1],
-                   torch.as_tensor(traj.particle_type), steps)
+                   torch.as_tensor(traj.particle_type), steps, reference=pos[0])
     return float(mse_mean_dims(pred, pos[start + 1: start + 1 + steps]).mean())
 
 
@@ -154,24 +168,26 @@ def operator_vs_gns(args) -> dict:
     radius = RADIUS / math.sqrt(factor)
     history = 5
     start = args.start
-    common = {"connectivity_radius": radius, "bounds": BOUNDS, **OPTIONS}
+    shared, own = example_options()
+    common = {"connectivity_radius": radius, "bounds": BOUNDS, **shared}
     torch.manual_seed(args.seed)
     gio = GraphInteractionOperator(latent_dim=64, num_steps=4, num_sparse=args.num_sparse,
-                                   **common).eval()
+                                   **common, **own).eval()
     torch.manual_seed(args.seed)
     gns = GNS(latent_dim=128, num_steps=10, **common).eval()
 
     pos = torch.as_tensor(big.positions)
     hist = pos[start - history: start + 1].transpose(0, 1).contiguous()
     ptype = torch.as_tensor(big.particle_type)
+    ref = {"reference": pos[0]}     # rest positions (used with reference_inputs)
     with torch.no_grad():
         # the operator is timed before and after GNS, so that both see the same load on a
         # shared machine; a GNS step of the 10k scene takes seconds: --quick times it once
-        gio.step(hist, ptype)
-        runs = _timed(lambda: gio.step(hist, ptype), args.repeats)
-        t_gns = median_time(lambda: gns.step(hist, ptype), 1 if args.quick else args.repeats,
+        gio.step(hist, ptype, **ref)
+        runs = _timed(lambda: gio.step(hist, ptype, **ref), args.repeats)
+        t_gns = median_time(lambda: gns.step(hist, ptype, **ref), 1 if args.quick else args.repeats,
                             warmup=0 if args.quick else 1)
-        runs += _timed(lambda: gio.step(hist, ptype), args.repeats)
+        runs += _timed(lambda: gio.step(hist, ptype, **ref), args.repeats)
         t_gio = Timing(float(np.median([w for w, _ in runs])),
                        float(np.median([c for _, c in runs])), None)
 
@@ -182,11 +198,11 @@ def operator_vs_gns(args) -> dict:
     data = ParticleDataset(train, history=history, stride=2)
     results = {}
     for name, cls, kwargs in (("operator", GraphInteractionOperator,
-                               {"latent_dim": 64, "num_steps": 4,
+                               {"latent_dim": 64, "num_steps": 4, **own,
                                 "num_sparse": max(64, args.num_sparse * mse_factor // factor)}),
                               ("gns", GNS, {"latent_dim": 128, "num_steps": 10})):
         torch.manual_seed(args.seed)
-        model = cls(connectivity_radius=mse_radius, bounds=BOUNDS, **OPTIONS, **kwargs)
+        model = cls(connectivity_radius=mse_radius, bounds=BOUNDS, **shared, **kwargs)
         steps = _train(model, data, args.budget, args.batch_size, args.lr, args.seed)
         test = upsample(scene, mse_factor, args.seed)
         results[name] = {"train_steps": steps,

@@ -6,6 +6,8 @@ constant-velocity floors per material, and animate a held-out trajectory.
     python examples/train_particles.py --model gns        # the GNS baseline
     python examples/train_particles.py --set model.args.decoder=kernel   # config overrides
     python examples/train_particles.py --checkpoint runs/gio_particles/checkpoints/last.pt
+    python examples/train_particles.py --config examples/configs/gio_particles_long.yaml
+                                                          # the config's own steps and cap
 
 Writes to ``--output`` (default ``runs/<model>_particles``):
 
@@ -96,29 +98,40 @@ def write_gif(truth: np.ndarray, pred: np.ndarray, ptype: np.ndarray, bounds: np
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=["gio", "gns"], default="gio")
-    parser.add_argument("--budget", default="10m", help="training wall-clock budget (e.g. 600, 10m)")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="training config (default examples/configs/<model>_particles.yaml)")
+    parser.add_argument("--budget", default=None,
+                        help="training wall-clock budget, e.g. 600, 10m (default: 10m, or the "
+                             "max_time of --config)")
+    parser.add_argument("--data", type=Path, default=DATA,
+                        help="dataset folder to train on and evaluate (default: the shipped data)")
     parser.add_argument("--checkpoint", help="evaluate this checkpoint instead of training")
     parser.add_argument("--trajectory", default="multi_000", help="test trajectory to animate")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. --set model.args.decoder=kernel (repeatable)")
-    parser.add_argument("--output", default=None, help="run folder (default runs/<model>_particles)")
+    parser.add_argument("--output", default=None,
+                        help="run folder (default runs/<model>_particles, or runs/<config name>)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    out = Path(args.output or f"runs/{args.model}_particles")
+    out = Path(args.output or (f"runs/{args.config.stem}" if args.config
+                               else f"runs/{args.model}_particles"))
 
     if args.checkpoint:
         ckpt = Path(args.checkpoint)
     else:
         t0 = time.time()
-        result = train(HERE / "configs" / f"{args.model}_particles.yaml", overwrite=True,
-                       overrides=[f"output_dir={out}", f"training.max_time={args.budget}",
-                                  *args.set])
+        config = args.config or HERE / "configs" / f"{args.model}_particles.yaml"
+        budget = args.budget or (None if args.config else "10m")
+        overrides = [f"output_dir={out}", f"data.root={args.data.resolve()}"]
+        if budget is not None:
+            overrides.append(f"training.max_time={budget}")
+        result = train(config, overwrite=True, overrides=[*overrides, *args.set])
         print(f"trained {result.step} steps in {time.time() - t0:.0f} s ({result.status})")
         ckpt = out / "checkpoints" / "last.pt"
     model = geonop.load(ckpt)
 
-    splits, _ = read_dataset(DATA)
+    splits, _ = read_dataset(args.data)
     gravity = estimate_gravity(splits["train"])
     t0 = time.time()
     metrics, missed = {}, {}

@@ -245,6 +245,7 @@ class ParticleDataset(GeometryDataset):
              pos_history=[N, H + 1, d],  # positions at frames t - H .. t (H = history)
              y=[N, d],                   # position at frame t + 1
              particle_type=[N],          # int64 type codes
+             pos_reference=[N, d],       # positions at frame 0 (the rest configuration)
              trajectory=[1], step=[1])
 
     With the default ``history=5`` the input holds the last 6 positions (5 velocities),
@@ -361,6 +362,7 @@ class ParticleDataset(GeometryDataset):
         hist = torch.from_numpy(inputs)
         data = Data(pos=hist[:, -1].clone(), pos_history=hist, y=torch.from_numpy(target),
                     particle_type=torch.from_numpy(traj.particle_type),
+                    pos_reference=torch.from_numpy(np.array(traj.positions[0], dtype=np.float32)),
                     trajectory=torch.tensor([i]), step=torch.tensor([t]))
         data.num_nodes = traj.num_particles
         return data

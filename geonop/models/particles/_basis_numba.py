@@ -37,14 +37,16 @@ def _cell(v, lo, inv_w):
 
 
 @_jit
-def _evaluate(xs, bx, coeff, ys, by, attr, radius, quad_rows, quad_cols, lo, inv_w, dims,
-              num_graphs, out):
+def _evaluate(xs, bx, coeff, ys, by, attr, xrel, yrel, radius, quad_rows, quad_cols, lo, inv_w,
+              dims, num_graphs, out):
     k_nodes, d = xs.shape
     m = ys.shape[0]
     n_basis = coeff.shape[1]
     n_out = coeff.shape[2]
     n_quad = quad_rows.shape[0]
     n_attr = attr.shape[1]
+    n_rel = xrel.shape[1]
+    rel0 = 1 + d + n_quad + n_attr
     n_cells = num_graphs * dims[0] * dims[1] * dims[2]
     # counting sort of the nodes by cell key
     start = np.zeros(n_cells + 1, np.int64)
@@ -103,6 +105,8 @@ def _evaluate(xs, bx, coeff, ys, by, attr, radius, quad_rows, quad_cols, lo, inv
                             phi[1 + d + q] = s[quad_rows[q]] * s[quad_cols[q]] * w
                         for q in range(n_attr):
                             phi[1 + d + n_quad + q] = attr[i, q] * w
+                        for q in range(n_rel):
+                            phi[rel0 + q] = (yrel[i, q] - xrel[j, q]) * w
                         for o in range(n_out):
                             v = 0.0
                             for b in range(n_basis):
@@ -117,11 +121,13 @@ def _evaluate(xs, bx, coeff, ys, by, attr, radius, quad_rows, quad_cols, lo, inv
 
 
 def evaluate(xs: np.ndarray, bx: np.ndarray, coeff: np.ndarray, ys: np.ndarray,
-             by: np.ndarray, attr: np.ndarray, radius: float, quad_rows: np.ndarray,
-             quad_cols: np.ndarray, num_graphs: int) -> np.ndarray:
+             by: np.ndarray, attr: np.ndarray, xrel: np.ndarray, yrel: np.ndarray,
+             radius: float, quad_rows: np.ndarray, quad_cols: np.ndarray,
+             num_graphs: int) -> np.ndarray:
     """The decoded field at ``ys`` [M, d] (float64 [M, out]); arrays as in :func:`_evaluate`:
     ``xs`` [K, d] float64, ``bx`` [K] and ``by`` [M] int64 graph ids, ``coeff`` [K, B, out]
-    float64, ``attr`` [M, A] float64, ``quad_rows/cols`` [Q] int64."""
+    float64, ``attr`` [M, A] float64, relative features ``xrel`` [K, R] and ``yrel`` [M, R]
+    float64 (``yrel[i] - xrel[j]`` enters the basis), ``quad_rows/cols`` [Q] int64."""
     k_nodes, d = xs.shape
     out = np.zeros((ys.shape[0], coeff.shape[2]), np.float64)
     if k_nodes == 0 or ys.shape[0] == 0:
@@ -142,6 +148,6 @@ def evaluate(xs: np.ndarray, bx: np.ndarray, coeff: np.ndarray, ys: np.ndarray,
     dims[:d] = cells.astype(np.int64)
     lo3 = np.zeros(3)
     lo3[:d] = lo
-    _evaluate(xs, bx, coeff, ys, by, attr, float(radius), quad_rows, quad_cols, lo3,
+    _evaluate(xs, bx, coeff, ys, by, attr, xrel, yrel, float(radius), quad_rows, quad_cols, lo3,
               1.0 / width, dims, int(num_graphs), out)
     return out

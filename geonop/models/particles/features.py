@@ -120,3 +120,63 @@ def as_bounds(bounds: Sequence[Sequence[float]] | None, dim: int, where: str) ->
     if b.shape != (dim, 2):
         raise InvalidArgumentError(f"{where}: bounds must have shape [{dim}, 2], got {list(b.shape)}")
     return b
+
+
+def deformation_gradient(
+    pos: Tensor,
+    reference: Tensor,
+    radius: float,
+    batch: Tensor | None = None,
+) -> Tensor:
+    r"""Local deformation gradient of each particle from its reference (rest) positions,
+    as ``F - I`` clipped to [-1, 1].
+
+    Over the neighbours ``j`` of particle ``i`` that are within ``radius`` of it both now
+    and in the reference configuration, the least-squares fit of
+    :math:`x_j - x_i \approx F_i (X_j - X_i)` is
+    :math:`F_i = (\sum \Delta x\, \Delta X^\top)(\sum \Delta X\, \Delta X^\top)^{-1}`.
+    An elastic solid's stress is a function of ``F``, which positions and velocities alone
+    do not show: a jelly block at rest and one squashed flat look alike to them. Particles
+    with fewer than ``d + 1`` such neighbours (a fluid that has mixed, a lone particle) get
+    zeros.
+
+    Parameters
+    ----------
+    pos : Tensor of shape [N, d]
+        Current positions.
+    reference : Tensor of shape [N, d]
+        Rest positions (e.g. the first frame of the trajectory).
+    radius : float
+        Neighbourhood radius (the connectivity radius ``R``).
+    batch : LongTensor of shape [N], optional
+
+    Returns
+    -------
+    Tensor of shape [N, d * d]
+        ``F - I`` row-major, clipped to [-1, 1].
+    """
+    from geonop.graph import radius_graph
+
+    if reference.shape != pos.shape:
+        raise InvalidArgumentError(
+            f"deformation_gradient: reference must have the shape of pos {list(pos.shape)}, got "
+            f"{list(reference.shape)}")
+    n, d = pos.shape
+    ref = reference.to(pos)
+    edges = radius_graph(pos.detach(), radius, batch, loop=False)
+    j, i = edges[0], edges[1]
+    dX = (ref[j] - ref[i]) / radius
+    keep = (dX * dX).sum(-1) <= 1.0
+    j, i, dX = j[keep], i[keep], dX[keep]
+    dx = (pos[j] - pos[i]) / radius
+    a = pos.new_zeros(n, d, d).index_add_(0, i, dx[:, :, None] * dX[:, None, :])
+    b = pos.new_zeros(n, d, d).index_add_(0, i, dX[:, :, None] * dX[:, None, :])
+    count = torch.bincount(i, minlength=n)
+    eye = torch.eye(d, dtype=pos.dtype, device=pos.device)
+    enough = count >= d + 1
+    # a small ridge (relative to B's scale) keeps B invertible for neighbours in a line
+    ridge = 1e-6 * b.diagonal(dim1=1, dim2=2).sum(-1).clamp_min(1e-12)
+    b = b + ridge[:, None, None] * eye
+    f = torch.linalg.solve(b.transpose(1, 2), a.transpose(1, 2)).transpose(1, 2)
+    strain = torch.where(enough[:, None, None], f - eye, torch.zeros_like(f))
+    return strain.reshape(n, d * d).clamp(-1.0, 1.0)

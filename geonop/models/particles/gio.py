@@ -60,6 +60,14 @@ class GraphInteractionOperator(ParticleSimulator):
             compiled no-gradient path of the basis decoder needs none).
         seed: seed of the random sparse selection in eval mode (training draws fresh nodes
             every step from torch's generator).
+        relative_velocity: the basis decoder also sees each query's last velocity relative
+            to the sparse nodes in reach (``(v(y) - v_j) / std``, entering linearly with
+            per-node coefficients, the form of a viscous force). A field of the position
+            alone gives neighbouring particles the same acceleration whatever their own
+            motion, so velocity differences between them (rollout error, the training noise)
+            are never corrected and grow into stripes and scattered particles; with this
+            term the operator learns to damp them, as GNS does per particle. Queries then
+            need a velocity (their last two positions).
 
     The remaining arguments are those of
     :class:`~geonop.models.particles.simulator.ParticleSimulator`.
@@ -97,16 +105,21 @@ class GraphInteractionOperator(ParticleSimulator):
         acceleration_inputs: bool = False,
         wall_range: float = 1.0,
         seed: int = 0,
+        relative_velocity: bool = False,
+        reference_inputs: bool = False,
     ) -> None:
         super().__init__(pos_dim, history, connectivity_radius, bounds, num_particle_types,
                          type_embedding_dim, noise_std, gravity_prior, wall_clamp,
-                         acceleration_inputs, wall_range)
+                         acceleration_inputs, wall_range, reference_inputs)
         if sampling not in ("random", "fps"):
             raise InvalidArgumentError(
                 f"GraphInteractionOperator: sampling must be 'random' or 'fps', got {sampling!r}")
         if decoder not in ("basis", "kernel"):
             raise InvalidArgumentError(
                 f"GraphInteractionOperator: decoder must be 'basis' or 'kernel', got {decoder!r}")
+        if relative_velocity and decoder != "basis":
+            raise InvalidArgumentError(
+                "GraphInteractionOperator: relative_velocity needs decoder='basis'")
         if num_sparse is None and not 0 < sparse_ratio <= 1:
             raise InvalidArgumentError(
                 f"GraphInteractionOperator: sparse_ratio must be in (0, 1], got {sparse_ratio}")
@@ -124,6 +137,7 @@ class GraphInteractionOperator(ParticleSimulator):
         self.num_sparse = num_sparse
         self.process_radius = process_radius * self.connectivity_radius
         self.seed = seed
+        self.relative_velocity = bool(relative_velocity)
         r = self.connectivity_radius
         walls = 2 * pos_dim if self.has_walls else 0
         self.node_encoder = MLP(self.node_input_channels, latent_dim, latent_dim, num_hidden_layers)
@@ -139,6 +153,7 @@ class GraphInteractionOperator(ParticleSimulator):
         if decoder == "basis":
             self.decoder = BasisKernelDecoder(latent_dim, pos_dim, pos_dim, decode_radius * r,
                                               query_channels=walls, order=decoder_order,
+                                              relative_channels=pos_dim if relative_velocity else 0,
                                               hidden_channels=latent_dim,
                                               num_hidden_layers=num_hidden_layers,
                                               chunk_size=chunk_size)
@@ -165,13 +180,15 @@ class GraphInteractionOperator(ParticleSimulator):
             idx = random_sample(pos, batch=batch, generator=gen, **kwargs)
         return torch.sort(idx).values
 
-    def latent(self, pos_history: Tensor, particle_type: Tensor, batch: Tensor | None = None
-               ) -> tuple[Tensor, Tensor, Tensor | None]:
-        """Encode and process: ``(sparse positions [K, d], latents [K, C], batch [K] or None)``."""
+    def latent(self, pos_history: Tensor, particle_type: Tensor, batch: Tensor | None = None,
+               reference: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor | None, Tensor]:
+        """Encode and process: ``(sparse positions [K, d], latents [K, C], batch [K] or None,
+        last velocities [K, d])``."""
         pos = pos_history[:, -1]
-        feats = self.node_encoder(self.node_inputs(pos_history, particle_type))
+        feats = self.node_encoder(self.node_inputs(pos_history, particle_type, reference, batch))
         idx = self.select(pos, batch)
         sparse_pos = pos[idx]
+        sparse_vel = pos[idx] - pos_history[idx, -2]
         sparse_batch = None if batch is None else batch[idx]
         h = self.encoder(pos, sparse_pos, feats, batch, sparse_batch)
         h = self.encoder_norm(h)
@@ -179,11 +196,16 @@ class GraphInteractionOperator(ParticleSimulator):
         disp = (sparse_pos[edge_index[0]] - sparse_pos[edge_index[1]]) / self.process_radius
         e = self.edge_encoder(torch.cat([disp, disp.norm(dim=-1, keepdim=True)], dim=-1).to(h.dtype))
         h, _ = self.processor(h, edge_index, e)
-        return sparse_pos, h, sparse_batch
+        return sparse_pos, h, sparse_batch, sparse_vel
 
     def decode(self, sparse_pos: Tensor, latent: Tensor, sparse_batch: Tensor | None,
-               query: Tensor, query_batch: Tensor | None = None) -> Tensor:
-        """Normalised accelerations at ``query`` [M, d]: tensor of shape [M, d]."""
+               query: Tensor, query_batch: Tensor | None = None,
+               sparse_velocity: Tensor | None = None,
+               query_velocity: Tensor | None = None) -> Tensor:
+        """Normalised accelerations at ``query`` [M, d]: tensor of shape [M, d].
+
+        With ``relative_velocity``, the last velocities of the sparse nodes [K, d] and of
+        the queries [M, d] (per frame) are required."""
         if query.dim() != 2 or query.shape[1] != self.pos_dim:
             raise InvalidArgumentError(
                 f"GraphInteractionOperator: query must have shape [M, {self.pos_dim}], got "
@@ -195,22 +217,45 @@ class GraphInteractionOperator(ParticleSimulator):
         attr = (wall_distances(q, self.bounds, self.wall_scale)
                 if self.has_walls else None)
         if self.head is None:
-            return self.decoder(sparse_pos.to(q.dtype), latent, q, sparse_batch, query_batch, attr)
+            x_rel = y_rel = None
+            if self.relative_velocity:
+                if sparse_velocity is None or query_velocity is None \
+                        or query_velocity.shape != query.shape:
+                    raise InvalidArgumentError(
+                        "GraphInteractionOperator: relative_velocity needs the sparse nodes' "
+                        f"and the queries' velocities ([M, {self.pos_dim}] for {query.shape[0]} "
+                        "queries); give query_history or query_velocity")
+                x_rel = self._velocity_features(sparse_velocity, latent.dtype)
+                y_rel = self._velocity_features(query_velocity, latent.dtype)
+            return self.decoder(sparse_pos.to(q.dtype), latent, q, sparse_batch, query_batch, attr,
+                                x_rel, y_rel)
         u = self.decoder(sparse_pos.to(q.dtype), q, latent, sparse_batch, query_batch, attr)
         return self.head(u if attr is None else torch.cat([u, attr], dim=-1))
 
+    def _velocity_features(self, velocity: Tensor, dtype: torch.dtype) -> Tensor:
+        # differences of velocities: divide by the std only (the mean cancels)
+        if "velocity" not in self.normalizer:
+            return velocity.to(dtype)
+        return (velocity / self.normalizer.std("velocity").to(velocity)).to(dtype)
+
     def accelerations(self, pos_history: Tensor, particle_type: Tensor,
                       batch: Tensor | None = None, query: Tensor | None = None,
-                      query_batch: Tensor | None = None) -> Tensor:
-        """Normalised accelerations at the particles [N, d], or at ``query`` [M, d]."""
-        sparse_pos, h, sparse_batch = self.latent(pos_history, particle_type, batch)
+                      query_batch: Tensor | None = None,
+                      query_velocity: Tensor | None = None, *,
+                      reference: Tensor | None = None) -> Tensor:
+        """Normalised accelerations at the particles [N, d], or at ``query`` [M, d]
+        (``query_velocity`` [M, d], per frame, is needed with ``relative_velocity``)."""
+        sparse_pos, h, sparse_batch, sparse_vel = self.latent(pos_history, particle_type, batch,
+                                                              reference)
         if query is None:
             query, query_batch = pos_history[:, -1], batch
-        return self.decode(sparse_pos, h, sparse_batch, query, query_batch)
+            query_velocity = pos_history[:, -1] - pos_history[:, -2]
+        return self.decode(sparse_pos, h, sparse_batch, query, query_batch, sparse_vel,
+                           query_velocity)
 
     def step(self, pos_history: Tensor, particle_type: Tensor, batch: Tensor | None = None,
-             query_history: Tensor | None = None, query_batch: Tensor | None = None
-             ) -> Tensor | tuple[Tensor, Tensor]:
+             query_history: Tensor | None = None, query_batch: Tensor | None = None, *,
+             reference: Tensor | None = None) -> Tensor | tuple[Tensor, Tensor]:
         """One step of the particles and, optionally, of passive query points.
 
         Parameters
@@ -222,14 +267,18 @@ class GraphInteractionOperator(ParticleSimulator):
             Recent positions of query points (any number, any resolution); they move with the
             acceleration decoded at them.
         query_batch : LongTensor of shape [M], optional
+        reference : Tensor of shape [N, d], optional
+            Rest positions of the particles (with ``reference_inputs``).
 
         Returns
         -------
         Tensor of shape [N, d], or a tuple with the next query positions [M, d]
         """
-        sparse_pos, h, sparse_batch = self.latent(pos_history, particle_type, batch)
+        sparse_pos, h, sparse_batch, sparse_vel = self.latent(pos_history, particle_type, batch,
+                                                              reference)
         pos = pos_history[:, -1]
-        acc = self.decode_acceleration(self.decode(sparse_pos, h, sparse_batch, pos, batch))
+        acc = self.decode_acceleration(self.decode(sparse_pos, h, sparse_batch, pos, batch,
+                                                   sparse_vel, pos - pos_history[:, -2]))
         nxt = self.advance(pos, pos_history[:, -2], acc, particle_type)
         if query_history is None:
             return nxt
@@ -238,14 +287,16 @@ class GraphInteractionOperator(ParticleSimulator):
                 "GraphInteractionOperator.step: query_history must have shape [M, >= 2, d], got "
                 f"{list(query_history.shape)}")
         q = query_history[:, -1]
-        qa = self.decode_acceleration(self.decode(sparse_pos, h, sparse_batch, q, query_batch))
+        qa = self.decode_acceleration(self.decode(sparse_pos, h, sparse_batch, q, query_batch,
+                                                  sparse_vel, q - query_history[:, -2]))
         return nxt, self.advance(q, query_history[:, -2], qa)
 
     def __repr__(self) -> str:
         sparse = f"num_sparse={self.num_sparse}" if self.num_sparse else f"sparse_ratio={self.sparse_ratio:g}"
         return (f"GraphInteractionOperator(pos_dim={self.pos_dim}, history={self.history}, "
                 f"latent_dim={self.latent_dim}, num_steps={self.num_steps}, "
-                f"sampling={self.sampling!r}, {sparse}, decoder={self.decoder_kind!r})")
+                f"sampling={self.sampling!r}, {sparse}, decoder={self.decoder_kind!r}"
+                + (", relative_velocity=True" if self.relative_velocity else "") + ")")
 
 
 def _smallest_cloud(pos: Tensor, batch: Tensor | None) -> int:

@@ -52,10 +52,11 @@ class GNS(ParticleSimulator):
         wall_clamp: bool = True,
         acceleration_inputs: bool = False,
         wall_range: float = 1.0,
+        reference_inputs: bool = False,
     ) -> None:
         super().__init__(pos_dim, history, connectivity_radius, bounds, num_particle_types,
                          type_embedding_dim, noise_std, gravity_prior, wall_clamp,
-                         acceleration_inputs, wall_range)
+                         acceleration_inputs, wall_range, reference_inputs)
         self.latent_dim = latent_dim
         self.num_steps = num_steps
         self.node_encoder = MLP(self.node_input_channels, latent_dim, latent_dim, num_hidden_layers)
@@ -66,7 +67,7 @@ class GNS(ParticleSimulator):
         self._start_from_prior(self.decoder)
 
     def accelerations(self, pos_history: Tensor, particle_type: Tensor,
-                      batch: Tensor | None = None) -> Tensor:
+                      batch: Tensor | None = None, *, reference: Tensor | None = None) -> Tensor:
         """Normalised accelerations: tensor of shape [N, d]."""
         pos = pos_history[:, -1]
         r = self.connectivity_radius
@@ -74,7 +75,7 @@ class GNS(ParticleSimulator):
         disp = (pos[edge_index[0]] - pos[edge_index[1]]) / r
         edge_attr = self.edge_encoder(torch.cat([disp, disp.norm(dim=-1, keepdim=True)], dim=-1)
                                       .to(self.type_embedding.weight.dtype))
-        x = self.node_encoder(self.node_inputs(pos_history, particle_type))
+        x = self.node_encoder(self.node_inputs(pos_history, particle_type, reference, batch))
         x, _ = self.processor(x, edge_index, edge_attr)
         return self.decoder(x)
 

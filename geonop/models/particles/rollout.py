@@ -30,6 +30,7 @@ def rollout(
     particle_type: Tensor,
     steps: int,
     query: Tensor | None = None,
+    reference: Tensor | None = None,
 ) -> Tensor | tuple[Tensor, Tensor]:
     """Roll a simulator out from its last ``H + 1`` positions.
 
@@ -45,6 +46,10 @@ def rollout(
     query : Tensor of shape [Q, M, d], optional (``Q >= 2``)
         Recent positions of extra query points moved by the decoded acceleration field
         (graph interaction operator only): any number of points, e.g. a denser cloud.
+    reference : Tensor of shape [N, d], optional
+        Rest positions, for a model with ``reference_inputs`` (default: the first of
+        ``positions``, i.e. the rollout starts from the rest state; give the trajectory's
+        first frame when starting later).
 
     Returns
     -------
@@ -69,13 +74,20 @@ def rollout(
     dev = next(model.parameters(), positions).device
     particle_type = particle_type.to(dev)
     hist = positions.to(dev).transpose(0, 1).contiguous()
+    extra = {}
+    if getattr(model, "reference_inputs", False):
+        ref = positions[0] if reference is None else reference
+        if ref.shape != positions.shape[1:]:
+            raise InvalidArgumentError(
+                f"rollout: reference must have shape {list(positions.shape[1:])}, got {list(ref.shape)}")
+        extra["reference"] = ref.to(dev)
     qhist = None if query is None else query[-2:].to(dev).transpose(0, 1).contiguous()
     out, qout = [], []
     for _ in range(steps):
         if qhist is None:
-            nxt = model.step(hist, particle_type)
+            nxt = model.step(hist, particle_type, **extra)
         else:
-            nxt, qn = model.step(hist, particle_type, query_history=qhist)
+            nxt, qn = model.step(hist, particle_type, query_history=qhist, **extra)
             qhist = torch.stack([qhist[:, -1], qn], dim=1)
             qout.append(qn)
         out.append(nxt)
@@ -166,7 +178,7 @@ def evaluate_rollouts(
             g = None if gravity is None else torch.as_tensor(np.asarray(gravity)).to(pos)
             pred = constant_velocity_rollout(init, n_steps, g, ptype)
         else:
-            pred = rollout(model, init, ptype, n_steps)
+            pred = rollout(model, init, ptype, n_steps, reference=pos[0])
         target = pos[t0 + 1: t0 + 1 + n_steps]
         rep = rollout_report(pred, target, pos[t0])
         for k, v in rep.items():

@@ -22,6 +22,7 @@ from geonop.models.particles.features import (
     as_bounds,
     check_history,
     clamp_to_bounds,
+    deformation_gradient,
     random_walk_noise,
     semi_implicit_euler,
     target_acceleration,
@@ -66,9 +67,16 @@ class ParticleSimulator(GeonopModel):
             clipped to [-1, 1]. 1 (default) is GNS: only walls closer than ``R`` are seen.
             A larger range also shows how high a particle is above the floor, which tells
             a particle held up by a pile below it from one in flight.
+        reference_inputs: also feed each particle's local deformation gradient ``F - I``
+            relative to the rest configuration (:func:`~geonop.models.particles.features.
+            deformation_gradient`; the rest positions are the trajectory's first frame,
+            ``pos_reference`` in the data, the first input frame in
+            :func:`~geonop.models.particles.rollout.rollout`). Elastic solids push back
+            towards their rest shape, which velocities and current positions do not show.
 
     Data in: ``pos_history`` [N, H + 1, d], ``particle_type`` [N], ``y`` [N, d] (the next
-    positions, training only), ``batch`` [N] for several clouds. Normalisation statistics
+    positions, training only), ``batch`` [N] for several clouds, ``pos_reference`` [N, d]
+    (rest positions, with ``reference_inputs``). Normalisation statistics
     ``velocity`` and ``acceleration`` (per frame) and ``gravity`` (per frame^2) come from
     the dataset.
     """
@@ -86,6 +94,7 @@ class ParticleSimulator(GeonopModel):
         wall_clamp: bool = True,
         acceleration_inputs: bool = False,
         wall_range: float = 1.0,
+        reference_inputs: bool = False,
     ) -> None:
         super().__init__()
         if pos_dim < 1 or history < 1 or not connectivity_radius > 0:
@@ -109,6 +118,7 @@ class ParticleSimulator(GeonopModel):
         self.acceleration_inputs = bool(acceleration_inputs) and history >= 2
         #: distance (box units) at which the wall features saturate
         self.wall_scale = float(wall_range) * self.connectivity_radius
+        self.reference_inputs = bool(reference_inputs)
         self.type_embedding = nn.Embedding(num_particle_types, type_embedding_dim)
 
     @property
@@ -116,10 +126,14 @@ class ParticleSimulator(GeonopModel):
         """Width of :meth:`node_inputs`."""
         walls = 2 * self.pos_dim if self.has_walls else 0
         accs = (self.history - 1) * self.pos_dim if self.acceleration_inputs else 0
-        return self.history * self.pos_dim + accs + walls + self.type_embedding.embedding_dim
+        strain = self.pos_dim ** 2 if self.reference_inputs else 0
+        return (self.history * self.pos_dim + accs + walls + strain
+                + self.type_embedding.embedding_dim)
 
-    def node_inputs(self, pos_history: Tensor, particle_type: Tensor) -> Tensor:
-        """GNS node inputs: [N, H + 1, d], [N] -> [N, node_input_channels]."""
+    def node_inputs(self, pos_history: Tensor, particle_type: Tensor,
+                    reference: Tensor | None = None, batch: Tensor | None = None) -> Tensor:
+        """GNS node inputs: [N, H + 1, d], [N] (and rest positions [N, d] with
+        ``reference_inputs``) -> [N, node_input_channels]."""
         n = pos_history.shape[0]
         if particle_type.shape != (n,):
             raise InvalidArgumentError(
@@ -137,6 +151,14 @@ class ParticleSimulator(GeonopModel):
             feats.append(self.encode_acceleration(vel[:, 1:] - vel[:, :-1]).reshape(n, -1))
         if self.has_walls:
             feats.append(wall_distances(pos_history[:, -1], self.bounds, self.wall_scale))
+        if self.reference_inputs:
+            if reference is None or reference.shape != pos_history[:, -1].shape:
+                raise InvalidArgumentError(
+                    f"{type(self).__name__}: reference_inputs needs the rest positions "
+                    f"(pos_reference) of shape {list(pos_history[:, -1].shape)}, got "
+                    f"{None if reference is None else list(reference.shape)}")
+            feats.append(deformation_gradient(pos_history[:, -1], reference,
+                                              self.connectivity_radius, batch))
         feats.append(self.type_embedding(particle_type.long()))
         return torch.cat([f.to(self.type_embedding.weight.dtype) for f in feats], dim=-1)
 
@@ -168,16 +190,20 @@ class ParticleSimulator(GeonopModel):
 
     # -- to implement ---------------------------------------------------------------------
     def accelerations(self, pos_history: Tensor, particle_type: Tensor,
-                      batch: Tensor | None = None) -> Tensor:
+                      batch: Tensor | None = None, *, reference: Tensor | None = None) -> Tensor:
         """Normalised accelerations of the particles: tensor of shape [N, d]."""
         raise NotImplementedError
+
+    def _reference(self, data: Data | Batch) -> Tensor | None:
+        return getattr(data, "pos_reference", None) if self.reference_inputs else None
 
     # -- the GeonopModel interface ----------------------------------------------------------
     def forward(self, data: Data | Batch) -> Tensor:
         """Normalised accelerations of every particle of ``data``: tensor of shape [N, d]."""
         hist = getattr(data, "pos_history", None)
         check_history(hist, self.history, self.pos_dim, type(self).__name__)
-        return self.accelerations(hist, data.particle_type, getattr(data, "batch", None))
+        return self.accelerations(hist, data.particle_type, getattr(data, "batch", None),
+                                  reference=self._reference(data))
 
     def _noisy(self, data: Data | Batch) -> tuple[Tensor, Tensor, Tensor]:
         hist = data.pos_history
@@ -193,7 +219,8 @@ class ParticleSimulator(GeonopModel):
     def training_step(self, batch: Data | Batch) -> StepOutput:
         """MSE of normalised accelerations over movable particles, with random-walk noise."""
         hist, acc, movable = self._noisy(batch)
-        pred = self.accelerations(hist, batch.particle_type, getattr(batch, "batch", None))
+        pred = self.accelerations(hist, batch.particle_type, getattr(batch, "batch", None),
+                                  reference=self._reference(batch))
         target = self.encode_acceleration(acc).to(pred.dtype)
         err = ((pred - target) ** 2)[movable]
         count = max(1, err.numel())
@@ -206,7 +233,8 @@ class ParticleSimulator(GeonopModel):
         hist = batch.pos_history
         check_history(hist, self.history, self.pos_dim, type(self).__name__)
         movable = batch.particle_type != KINEMATIC_TYPE
-        pred_n = self.accelerations(hist, batch.particle_type, getattr(batch, "batch", None)).float()
+        pred_n = self.accelerations(hist, batch.particle_type, getattr(batch, "batch", None),
+                                    reference=self._reference(batch)).float()
         target_n = self.encode_acceleration(target_acceleration(hist, batch.y).float())
         pred_acc = self.decode_acceleration(pred_n)
         next_pos = semi_implicit_euler(hist[:, -1].float(), hist[:, -2].float(), pred_acc)
@@ -222,12 +250,16 @@ class ParticleSimulator(GeonopModel):
         self.eval()
         check_history(getattr(data, "pos_history", None), self.history, self.pos_dim,
                       type(self).__name__)
-        return self.step(data.pos_history, data.particle_type, getattr(data, "batch", None))
+        return self.step(data.pos_history, data.particle_type, getattr(data, "batch", None),
+                         reference=self._reference(data))
 
-    def step(self, pos_history: Tensor, particle_type: Tensor, batch: Tensor | None = None) -> Tensor:
+    def step(self, pos_history: Tensor, particle_type: Tensor, batch: Tensor | None = None, *,
+             reference: Tensor | None = None) -> Tensor:
         """One semi-implicit Euler step: [N, H + 1, d] -> next positions [N, d]; kinematic
-        particles stay where they are."""
-        acc = self.decode_acceleration(self.accelerations(pos_history, particle_type, batch))
+        particles stay where they are (``reference`` [N, d]: rest positions, with
+        ``reference_inputs``)."""
+        acc = self.decode_acceleration(self.accelerations(pos_history, particle_type, batch,
+                                                          reference=reference))
         return self.advance(pos_history[:, -1], pos_history[:, -2], acc, particle_type)
 
     def advance(self, pos: Tensor, prev_pos: Tensor, acc: Tensor,

@@ -23,17 +23,25 @@ def _inputs(k=60, m=500, seed=0, graphs=1):
     return x, h, y, attr, bx, by
 
 
+def _relative(k=60, m=500, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(k, 2, generator=g), torch.randn(m, 2, generator=g)
+
+
 @pytest.mark.skipif(not optional.WITH_NUMBA, reason="numba not installed")
-@pytest.mark.parametrize("order, channels, graphs", [(2, 4, 1), (1, 0, 1), (2, 4, 3)])
-def test_compiled_path_equals_tensor_path(one_thread, monkeypatch, order, channels, graphs):
-    dec = _decoder(order, channels)
+@pytest.mark.parametrize("order, channels, graphs, relative",
+                         [(2, 4, 1, 0), (1, 0, 1, 0), (2, 4, 3, 0), (2, 4, 3, 2), (1, 0, 1, 2)])
+def test_compiled_path_equals_tensor_path(one_thread, monkeypatch, order, channels, graphs,
+                                          relative):
+    dec = _decoder(order, channels, relative_channels=relative)
     x, h, y, attr, bx, by = _inputs(graphs=graphs)
     attr = attr if channels else None
     bx, by = (bx, by) if graphs > 1 else (None, None)
+    xr, yr = _relative() if relative else (None, None)
     with torch.no_grad():
-        compiled = dec(x, h, y, bx, by, attr)
+        compiled = dec(x, h, y, bx, by, attr, xr, yr)
         monkeypatch.setattr(optional, "WITH_NUMBA", False)
-        tensor = dec(x, h, y, bx, by, attr)
+        tensor = dec(x, h, y, bx, by, attr, xr, yr)
     assert compiled.dtype == tensor.dtype == torch.float32
     assert torch.allclose(compiled, tensor, atol=1e-6)
     assert (tensor.abs().sum(dim=1) > 0).float().mean() > 0.5   # not a field of zeros
@@ -52,6 +60,26 @@ def test_field_formula_against_a_direct_sum(one_thread, no_optional):
                          s[:, 1:] ** 2, attr[i].expand(20, 4)], dim=1)
         want = (w[:, None] * (phi[:, :, None] * coeff).sum(1)).sum(0) / w.sum().clamp_min(1e-12)
         assert torch.allclose(got[i], want, atol=1e-5)
+
+
+def test_relative_features_enter_as_query_minus_node(one_thread, no_optional):
+    dec = _decoder(order=1, query_channels=0, relative_channels=2)
+    x, h, y, _, _, _ = _inputs(k=20, m=30)
+    xr, yr = _relative(20, 30)
+    with torch.no_grad():
+        got = dec(x, h, y, x_rel=xr, y_rel=yr)
+        coeff = dec.coefficients(h).view(20, dec.num_basis, 2)
+        # a shift common to nodes and queries (a Galilean boost of velocities) changes nothing
+        shifted = dec(x, h, y, x_rel=xr + 3.0, y_rel=yr + 3.0)
+    assert torch.allclose(got, shifted, atol=1e-5)
+    for i in range(30):
+        s = (y[i] - x) / 0.1
+        w = (1 - (s * s).sum(-1)).clamp(min=0) ** 2
+        phi = torch.cat([torch.ones(20, 1), s, yr[i] - xr], dim=1)
+        want = (w[:, None] * (phi[:, :, None] * coeff).sum(1)).sum(0) / w.sum().clamp_min(1e-12)
+        assert torch.allclose(got[i], want, atol=1e-5)
+    with pytest.raises(InvalidArgumentError, match="x_rel"):
+        dec(x, h, y)
 
 
 def test_constant_field_is_reproduced_at_any_density(one_thread, no_optional):

@@ -1,5 +1,9 @@
+import math
+
+import pytest
 import torch
 
+from geonop.errors import InvalidArgumentError
 from geonop.models.particles.features import (
     random_walk_noise,
     semi_implicit_euler,
@@ -40,3 +44,37 @@ def test_random_walk_noise_statistics():
     assert abs(float(last_vel.std()) / (1e-3 / 5 ** 0.5) - 1) < 0.03   # per-step std sigma/sqrt(H)
     total = noise[10:, -1] - noise[10:, 0]                          # sum of 5 velocity noises
     assert abs(float(total.std()) / 1e-3 - 1) < 0.03
+
+
+def _lattice(n=12, spacing=0.01):
+    g = torch.arange(n, dtype=torch.float64) * spacing
+    return torch.stack(torch.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2) + 0.3
+
+
+def test_deformation_gradient_of_affine_motions():
+    from geonop.models.particles.features import deformation_gradient
+
+    ref = _lattice()
+    r = 0.025
+    assert torch.allclose(deformation_gradient(ref + 0.2, ref, r), torch.zeros(len(ref), 4, dtype=torch.float64), atol=1e-5)
+    stretch = torch.tensor([[1.1, 0.0], [0.05, 0.95]], dtype=torch.float64)
+    got = deformation_gradient(ref @ stretch.T, ref, r)
+    assert torch.allclose(got, (stretch - torch.eye(2)).reshape(1, 4).expand_as(got), atol=1e-3)
+    c, s = math.cos(0.3), math.sin(0.3)
+    rot = torch.tensor([[c, -s], [s, c]], dtype=torch.float64)
+    got = deformation_gradient(ref @ rot.T, ref, r)
+    assert torch.allclose(got, (rot - torch.eye(2)).reshape(1, 4).expand_as(got), atol=1e-3)
+
+
+def test_deformation_gradient_ignores_particles_that_were_not_neighbours():
+    from geonop.models.particles.features import deformation_gradient
+
+    ref = _lattice()
+    shuffled = ref[torch.randperm(len(ref), generator=torch.Generator().manual_seed(0))]
+    # now every particle sits where another was: its current neighbours started far away
+    got = deformation_gradient(shuffled, ref, 0.012)
+    assert float(got.abs().max()) <= 1.0
+    lone = deformation_gradient(torch.tensor([[0.5, 0.5]]), torch.tensor([[0.1, 0.1]]), 0.02)
+    assert torch.equal(lone, torch.zeros(1, 4))
+    with pytest.raises(InvalidArgumentError, match="reference"):
+        deformation_gradient(ref, ref[:5], 0.02)

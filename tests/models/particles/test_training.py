@@ -56,17 +56,16 @@ def _floor_misses(config: str, tmp_path: Path, overrides: list[str]) -> dict[str
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1200)   # 600 s of training, ~60 s of rollouts: over the default 600 s
-@pytest.mark.xfail(strict=False, reason=(
-    "not met in full (docs/particles.md): measured 10-minute runs of the shipped config beat "
-    "both floors on 22-23 of the 24 figures; validation jelly/multi kinetic energy and test "
-    "water Chamfer distance miss depending on the seed and the machine's load"))
+@pytest.mark.timeout(1500)   # ~500 s of training, ~60 s of rollouts: over the default 600 s
 def test_example_training_beats_the_floors_on_every_held_out_material(one_thread, tmp_path):
-    """The issue's criterion, as ``examples/train_particles.py`` runs it: 10 minutes of
-    training with the shipped config, then full rollouts of every validation and test
-    trajectory; the operator must beat both floors on full-rollout MSE, Chamfer distance
-    and kinetic-energy error for every material (about 12 minutes on one thread)."""
-    missed = _floor_misses("gio_particles.yaml", tmp_path, ["training.max_time=10m"])
+    """The issue's criterion, as ``examples/train_particles.py`` runs it: the shipped config
+    (4000 steps, about 8 minutes on one thread, capped at 10), then full rollouts of every
+    validation and test trajectory; the operator must beat both floors on full-rollout MSE,
+    Chamfer distance and kinetic-energy error for every material. The run is fixed by its
+    step count (deterministic on the CPU); measured with seeds 0, 1 and 2, the closest
+    figure is 0.69-0.77 of its floor (docs/particles.md). The cap is lifted here so that a
+    slow machine trains the same 4000 steps rather than fewer."""
+    missed = _floor_misses("gio_particles.yaml", tmp_path, ["training.max_time=30m"])
     assert missed == {"valid": [], "test": []}
 
 
