@@ -134,7 +134,8 @@ def _timed(fn, repeats: int) -> list[tuple[float, float]]:
 
 def _train(model: torch.nn.Module, data: ParticleDataset, budget: float, batch_size: int,
            lr: float, seed: int) -> int:
-    """Adam on the model's own training loss for ``budget`` wall-clock seconds; returns steps."""
+    """Adam on the model's own training loss for ``budget`` wall-clock seconds, gradients
+    clipped to norm 1 as in the example's configs; returns steps."""
     model.set_normalization(data.statistics())
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -146,6 +147,7 @@ def _train(model: torch.nn.Module, data: ParticleDataset, budget: float, batch_s
         loss = model.training_step(batch).loss
         opt.zero_grad()
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         steps += 1
     model.eval()

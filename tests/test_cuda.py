@@ -115,15 +115,22 @@ def test_particle_models_on_cuda_equal_the_cpu() -> None:
     stats = {"velocity": {"mean": [0.0, -1e-3], "std": [1e-3, 2e-3]},
              "acceleration": {"mean": [0.0, 0.0], "std": [1e-4, 3e-4]}}
     cloud = smooth_cloud(400)
+    # gravity_prior off: its zero-initialised last layer would make every model the prior
+    shipped = {"relative_velocity": True, "reference_inputs": True, "acceleration_inputs": True}
     for model in (GraphInteractionOperator(bounds=BOUNDS, latent_dim=32, num_steps=2,
-                                           sparse_ratio=0.25, sampling="fps"),
-                  GNS(bounds=BOUNDS, latent_dim=32, num_steps=2)):
+                                           sparse_ratio=0.25, sampling="fps", gravity_prior=False),
+                  GraphInteractionOperator(bounds=BOUNDS, latent_dim=32, num_steps=2,
+                                           sparse_ratio=0.25, sampling="fps", gravity_prior=False,
+                                           **shipped),
+                  GNS(bounds=BOUNDS, latent_dim=32, num_steps=2, gravity_prior=False)):
         model.set_normalization(stats)
         model.eval()
+        hist = cloud.pos_history.transpose(0, 1)
+        ref = hist[0] + 1e-3        # a rest state the deformation gradient can see
         with torch.no_grad():
-            cpu = rollout(model, cloud.pos_history.transpose(0, 1), cloud.particle_type, 5)
-            gpu = rollout(model.to(CUDA), cloud.pos_history.transpose(0, 1).to(CUDA),
-                          cloud.particle_type.to(CUDA), 5)
+            cpu = rollout(model, hist, cloud.particle_type, 5, reference=ref)
+            gpu = rollout(model.to(CUDA), hist.to(CUDA), cloud.particle_type.to(CUDA), 5,
+                          reference=ref.to(CUDA))
         assert gpu.device.type == "cuda"
         torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-5, rtol=1e-4)
 
@@ -134,7 +141,7 @@ def test_basis_decoder_torch_path_on_cuda_equals_numba_on_cpu() -> None:
 
     cloud = smooth_cloud(300)
     model = GraphInteractionOperator(bounds=BOUNDS, latent_dim=32, num_steps=1,
-                                     sparse_ratio=0.25, sampling="fps").eval()
+                                     sparse_ratio=0.25, sampling="fps", gravity_prior=False).eval()
     q = torch.rand(50_000, 2, generator=torch.Generator().manual_seed(4)) * 0.8 + 0.1
     with torch.no_grad():
         cpu = model.accelerations(cloud.pos_history, cloud.particle_type, query=q)

@@ -71,10 +71,6 @@ def test_example_training_beats_the_floors_on_every_held_out_material(one_thread
 
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
-@pytest.mark.xfail(strict=False, reason=(
-    "not met in full (docs/particles.md, 'Measured: longer training'): the long config "
-    "beats both floors on 23 of the 24 figures; validation multi-material kinetic energy "
-    "misses (1.74e-11 against 1.17e-11)"))
 def test_long_training_beats_the_floors_on_every_held_out_material(one_thread, tmp_path):
     """The issue's criterion with ``examples/configs/gio_particles_long.yaml``: 12000 steps,
     fixed by the step count rather than the clock, so the model (and this test's outcome)
