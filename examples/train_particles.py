@@ -96,7 +96,7 @@ def write_gif(truth: np.ndarray, pred: np.ndarray, ptype: np.ndarray, bounds: np
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--model", choices=["gio", "gns"], default="gio")
     parser.add_argument("--config", type=Path, default=None,
                         help="training config (default examples/configs/<model>_particles.yaml)")
