@@ -67,3 +67,19 @@ def test_bad_inputs(cloud):
         model(cloud)
     with pytest.raises(InvalidArgumentError, match="particle types"):
         model.node_inputs(torch.zeros(2, 6, 2), torch.tensor([0, 12]))
+
+
+def test_reference_inputs_batch_equals_single_calls_and_round_trip(one_thread, tmp_path):
+    """GNS takes the rest positions too (shared node inputs): batched equals single calls,
+    and the option survives save and load."""
+    model = _model(reference_inputs=True).eval()
+    clouds = []
+    for n, seed in ((200, 1), (260, 2)):
+        c = smooth_cloud(n, seed=seed)
+        c.pos_reference = c.pos_history[:, 0] * 1.01
+        clouds.append(c)
+    both = model(Batch.from_data_list(clouds))
+    assert torch.allclose(both[:200], model(clouds[0]), atol=1e-5)
+    assert torch.allclose(both[200:], model(clouds[1]), atol=1e-5)
+    loaded = geonop.load(save_checkpoint(tmp_path / "gns.pt", model))
+    assert loaded.reference_inputs and torch.equal(loaded(clouds[0]), model(clouds[0]))
