@@ -109,7 +109,7 @@ def query_scaling(repeats: int, seed: int) -> dict:
     record = {"state_particles": len(lattice), "sparse_nodes": len(lattice)}
     for decoder in ("basis", "kernel"):
         torch.manual_seed(seed)
-        own = ({k: v for k, v in example_options()[1].items()} if decoder == "basis" else {})
+        own = example_options()[1] if decoder == "basis" else {}
         model = GraphInteractionOperator(connectivity_radius=RADIUS, bounds=BOUNDS, latent_dim=64,
                                          num_steps=4, sparse_ratio=1.0, gravity_prior=False,
                                          decoder=decoder, **own).eval()

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 
 from geonop.errors import InvalidArgumentError
+from geonop.graph import radius_graph
 
 #: GNS particle-type code of kinematic (boundary) particles: no noise, no loss, not moved
 KINEMATIC_TYPE: int = 3
@@ -155,8 +156,6 @@ def deformation_gradient(
     Tensor of shape [N, d * d]
         ``F - I`` row-major, clipped to [-1, 1].
     """
-    from geonop.graph import radius_graph
-
     if reference.shape != pos.shape:
         raise InvalidArgumentError(
             f"deformation_gradient: reference must have the shape of pos {list(pos.shape)}, got "

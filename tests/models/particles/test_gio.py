@@ -203,6 +203,8 @@ def test_reference_inputs_batch_train_and_roll_out(one_thread):
     hist = a.pos_history.transpose(0, 1)
     assert torch.equal(rollout(model, hist, a.particle_type, 2),
                        rollout(model, hist, a.particle_type, 2, reference=hist[0]))
+    with pytest.raises(InvalidArgumentError, match="reference must have shape"):
+        rollout(model, hist, a.particle_type, 2, reference=hist[0, :10])
     a.pos_reference = None
     with pytest.raises(InvalidArgumentError, match="rest positions"):
         model(a)
